@@ -1,0 +1,1 @@
+"""E-procurement marketplace for SME suppliers in MERCOSUR."""

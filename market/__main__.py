@@ -1,0 +1,116 @@
+"""Command line: ``python -m market <serve|migrate|seed|create-user> [--help]``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar.stores.memory import MemoryStore
+
+from market.db.engine import build_engine, start_engine, stop_engine
+from market.db.migrate import migrate
+from market.domain.accounts import Role
+from market.domain.errors import DomainError
+from market.i18n import gettext
+from market.services.context import ServiceContext
+from market.settings import Settings, load_settings
+
+
+async def _with_context(settings: Settings, work: Callable[[ServiceContext], Awaitable[Any]]) -> Any:
+    engine = build_engine(settings)
+    await start_engine(engine, settings)
+    try:
+        await migrate(engine)
+        return await work(ServiceContext(settings=settings, engine=engine, store=MemoryStore()))
+    finally:
+        await stop_engine(engine)
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
+    async def work(ctx: ServiceContext) -> None:
+        return None
+
+    asyncio.run(_with_context(settings, work))
+    print(f"migrations applied to {settings.database_url}")
+    return 0
+
+
+def cmd_seed(settings: Settings, _: argparse.Namespace) -> int:
+    from market.services.seed import DEMO_PASSWORD, demo_logins, load_demo_data
+
+    created = asyncio.run(_with_context(settings, load_demo_data))
+    print(f"demo data: {created['organisations']} organisations and {created['users']} users created "
+          "(existing ones kept)")
+    print(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    for email, role, org in demo_logins():
+        print(f"  {email:<32} {role:<7} {org}")
+    return 0
+
+
+def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
+    from market.services.accounts import create_user
+
+    password = args.password or os.environ.get("MARKET_NEW_PASSWORD") or getpass.getpass("Password: ")
+
+    async def work(ctx: ServiceContext) -> dict[str, Any]:
+        return await create_user(ctx, args.organisation, args.email, args.name, password, Role(args.role))
+
+    try:
+        user = asyncio.run(_with_context(settings, work))
+    except DomainError as error:
+        print(f"refused: {gettext(error.message, **error.params)}", file=sys.stderr)
+        for field in error.fields:
+            print(f"  {field.field}: {gettext(field.message, **field.params)}", file=sys.stderr)
+        return 2
+    print(f"created user {user['email']} ({user['id']})")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if not args.no_migrate:
+        cmd_migrate(settings, args)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"SME marketplace running at http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
+    uvicorn.run("market.app:create_app", factory=True, host=host, port=port, log_level="info",
+                proxy_headers=False, timeout_graceful_shutdown=10)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m market", description="SME e-procurement marketplace.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="apply migrations and start the web server")
+    serve.add_argument("--host", default=None, help="address to listen on (MARKET_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (MARKET_PORT, default 8000)")
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    serve.set_defaults(handler=cmd_serve)
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=cmd_migrate)
+    commands.add_parser("seed", help="load the demo data (idempotent) and print the demo logins").set_defaults(
+        handler=cmd_seed
+    )
+    create = commands.add_parser("create-user", help="add a person to an existing organisation")
+    create.add_argument("--organisation", required=True, help="organisation id (UUID)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True, help="full name")
+    create.add_argument("--role", choices=[r.value for r in Role], default=Role.MEMBER.value)
+    create.add_argument("--password", default=None, help="omit to be asked (or set MARKET_NEW_PASSWORD)")
+    create.set_defaults(handler=cmd_create_user)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[Settings, argparse.Namespace], int] = args.handler
+    return handler(load_settings(), args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

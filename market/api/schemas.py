@@ -1,0 +1,190 @@
+"""Pydantic models of the API. Inputs forbid unknown fields: nobody sets kind, accreditation,
+flags or timestamps through them (mass assignment)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from market.domain.accounts import Role
+from market.domain.organisations import Country, OrganisationKind, Sector, SizeClass, ValueChainLink
+
+T = TypeVar("T")
+
+
+class ApiError(BaseModel):
+    code: str
+    message: str
+    fields: list[dict[str, str]] = []
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=2000)
+
+
+class ProfileIn(Input):
+    legal_name: str = Field(max_length=200)
+    country: Country
+    tax_id: str = Field(max_length=40)
+    size_class: SizeClass
+    sector: Sector
+    value_chain_links: list[ValueChainLink] = Field(default_factory=list, max_length=8)
+    classification_codes: list[str] = Field(default_factory=list, max_length=50)
+    monthly_capacity: int | None = Field(default=None, ge=0, le=10**12)
+    capacity_unit: str = Field(default="", max_length=30)
+    languages: list[str] = Field(default_factory=list, max_length=3)
+    contact_name: str = Field(default="", max_length=120)
+    contact_email: str = Field(default="", max_length=254)
+    contact_phone: str = Field(default="", max_length=24)
+    website: str = Field(default="", max_length=200)
+
+
+class ProfilePatch(Input):
+    legal_name: str | None = Field(default=None, max_length=200)
+    country: Country | None = None
+    tax_id: str | None = Field(default=None, max_length=40)
+    size_class: SizeClass | None = None
+    sector: Sector | None = None
+    value_chain_links: list[ValueChainLink] | None = Field(default=None, max_length=8)
+    classification_codes: list[str] | None = Field(default=None, max_length=50)
+    monthly_capacity: int | None = Field(default=None, ge=0, le=10**12)
+    capacity_unit: str | None = Field(default=None, max_length=30)
+    languages: list[str] | None = Field(default=None, max_length=3)
+    contact_name: str | None = Field(default=None, max_length=120)
+    contact_email: str | None = Field(default=None, max_length=254)
+    contact_phone: str | None = Field(default=None, max_length=24)
+    website: str | None = Field(default=None, max_length=200)
+
+
+class AdminIn(Input):
+    email: str = Field(max_length=254)
+    full_name: str = Field(max_length=120)
+    password: str = Field(max_length=1024)
+
+
+class SignupIn(Input):
+    organisation: ProfileIn
+    admin: AdminIn
+
+
+class OrganisationOut(BaseModel):
+    id: uuid.UUID
+    kind: OrganisationKind
+    legal_name: str
+    country: Country
+    tax_id: str
+    size_class: SizeClass
+    sector: Sector
+    value_chain_links: list[str]
+    classification_codes: list[str]
+    monthly_capacity: int | None
+    capacity_unit: str
+    languages: list[str]
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    website: str
+    accredited: bool
+    onboarded_by: uuid.UUID | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> OrganisationOut:
+        return cls.model_validate({name: row[name] for name in cls.model_fields})
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    full_name: str
+    role: Role
+    disabled: bool
+    created_at: dt.datetime
+    last_login_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> UserOut:
+        return cls.model_validate({name: row[name] for name in cls.model_fields})
+
+
+class MeOut(BaseModel):
+    user: UserOut
+    organisation: OrganisationOut
+    locale: str
+
+
+class SignupOut(BaseModel):
+    organisation: OrganisationOut
+    user: UserOut
+
+
+class PersonPatch(Input):
+    role: Role | None = None
+    disabled: bool | None = None
+
+
+class InvitationIn(Input):
+    email: str = Field(max_length=254)
+    role: Role = Role.MEMBER
+
+
+class InvitationOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    role: Role
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    accepted_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> InvitationOut:
+        return cls.model_validate({name: row[name] for name in cls.model_fields})
+
+
+class InvitationCreated(BaseModel):
+    invitation: InvitationOut
+    code: str = Field(description="Single-use code; shown only in this response and in the e-mail.")
+
+
+class AcceptInvitationIn(Input):
+    code: str = Field(max_length=40)
+    full_name: str = Field(max_length=120)
+    password: str = Field(max_length=1024)
+
+
+class TokenIn(Input):
+    name: str = Field(max_length=80)
+
+
+class TokenOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    created_at: dt.datetime
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> TokenOut:
+        return cls.model_validate({name: row[name] for name in cls.model_fields})
+
+
+class TokenCreated(BaseModel):
+    token: TokenOut
+    secret: str = Field(description="The token itself; shown only in this response.")
+
+
+class AccreditationIn(Input):
+    accredited: bool

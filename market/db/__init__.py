@@ -1,0 +1,1 @@
+"""Persistence: Piccolo tables, migrations, the database engines."""

@@ -1,0 +1,203 @@
+"""Database engines built from settings.
+
+Piccolo's stock SQLite engine opens a new connection (and thread) for every query and leaves
+concurrent writers to fight over the file lock. :class:`PooledSQLiteEngine` instead keeps:
+
+* one writer connection, used by every write and every transaction, behind an asyncio lock, so
+  writers in this process queue instead of failing with "database is locked";
+* a few read-only connections for plain ``SELECT`` queries, which WAL lets run beside the writer.
+
+Transactions start with ``BEGIN IMMEDIATE`` so a transaction that reads and then writes never has
+to upgrade its lock. Other processes (the CLI next to a running server) wait on ``busy_timeout``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.querystring import QueryString
+
+from market.settings import Settings
+
+BUSY_TIMEOUT_MS = 15_000
+
+
+@dataclass
+class _Pool:
+    """Connections that belong to one event loop."""
+
+    loop: asyncio.AbstractEventLoop
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    writer: aiosqlite.Connection | None = None
+    idle_readers: list[aiosqlite.Connection] = field(default_factory=list)
+    reader_slots: asyncio.Semaphore | None = None
+    all_readers: list[aiosqlite.Connection] = field(default_factory=list)
+
+
+class PooledSQLiteTransaction(SQLiteTransaction):
+    """A transaction on the shared writer connection, holding the write lock until it ends."""
+
+    engine: PooledSQLiteEngine
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return await self.engine.acquire_writer()
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            self.engine.release_writer()
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """SQLite in WAL mode with one reused writer connection and a small pool of readers."""
+
+    def __init__(self, path: str, readers: int = 4, synchronous: str = "FULL") -> None:
+        super().__init__(path=path, timeout=BUSY_TIMEOUT_MS / 1000)
+        self.reader_count = readers
+        self.synchronous = synchronous
+        self._pool: _Pool | None = None
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _current_pool(self) -> _Pool:
+        loop = asyncio.get_running_loop()
+        if self._pool is None or self._pool.loop is not loop:
+            # A new event loop (tests make one per test): connections of the old loop are
+            # closed by close(); here we only start afresh.
+            self._pool = _Pool(loop=loop, reader_slots=asyncio.Semaphore(self.reader_count))
+        return self._pool
+
+    async def _connect(self, read_only: bool) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(**self.connection_kwargs)
+        connection.row_factory = dict_factory  # type: ignore[assignment]
+        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            await connection.execute("PRAGMA query_only = ON")
+        else:
+            await connection.execute("PRAGMA journal_mode = WAL")
+            await connection.execute(f"PRAGMA synchronous = {self.synchronous}")
+        return connection
+
+    async def acquire_writer(self) -> aiosqlite.Connection:
+        pool = self._current_pool()
+        await pool.write_lock.acquire()
+        try:
+            if pool.writer is None:
+                pool.writer = await self._connect(read_only=False)
+        except BaseException:
+            pool.write_lock.release()
+            raise
+        return pool.writer
+
+    def release_writer(self) -> None:
+        self._current_pool().write_lock.release()
+
+    async def close(self) -> None:
+        """Close every connection of the current loop's pool."""
+        pool = self._pool
+        self._pool = None
+        if pool is None:
+            return
+        for connection in [pool.writer, *pool.all_readers]:
+            if connection is not None:
+                await connection.close()
+
+    # -- Piccolo's entry points ----------------------------------------------------------------
+
+    def transaction(
+        self,
+        transaction_type: TransactionType = TransactionType.immediate,
+        allow_nested: bool = True,
+    ) -> PooledSQLiteTransaction:
+        return PooledSQLiteTransaction(
+            engine=self, transaction_type=transaction_type, allow_nested=allow_nested
+        )
+
+    async def _execute(self, connection: aiosqlite.Connection, sql: str, args: list[Any]) -> list[dict]:
+        async with connection.execute(sql, args) as cursor:
+            return list(await cursor.fetchall())
+
+    async def _read(self, sql: str, args: list[Any]) -> list[dict]:
+        pool = self._current_pool()
+        assert pool.reader_slots is not None
+        async with pool.reader_slots:
+            if pool.idle_readers:
+                connection = pool.idle_readers.pop()
+            else:
+                connection = await self._connect(read_only=True)
+                pool.all_readers.append(connection)
+            try:
+                return await self._execute(connection, sql, args)
+            finally:
+                pool.idle_readers.append(connection)
+
+    async def _write(self, sql: str, args: list[Any]) -> list[dict]:
+        connection = await self.acquire_writer()
+        try:
+            return await self._execute(connection, sql, args)
+        finally:
+            self.release_writer()
+
+    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> list[dict]:
+        sql, args = querystring.compile_string(engine_type=self.engine_type)
+        if self.log_queries:
+            self.print_query(query_id=self.get_query_id(), query=str(querystring))
+        current = self.current_transaction.get()
+        if current is not None:
+            return await self._execute(current.connection, sql, args)
+        if sql.lstrip()[:6].upper() == "SELECT":
+            return await self._read(sql, args)
+        return await self._write(sql, args)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> list[dict]:
+        current = self.current_transaction.get()
+        if current is not None:
+            return await self._execute(current.connection, ddl, [])
+        return await self._write(ddl, [])
+
+
+def build_engine(settings: Settings) -> Engine:
+    """The engine that ``settings.database_url`` names."""
+    if settings.is_sqlite:
+        path: Path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return PooledSQLiteEngine(path=str(path), readers=settings.sqlite_readers)
+    return PostgresEngine(config={"dsn": settings.database_url})
+
+
+async def start_engine(engine: Engine, settings: Settings) -> None:
+    """Open pools where the engine has them."""
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=settings.postgres_pool_size)
+
+
+async def stop_engine(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close()
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """True for a unique-constraint violation from either database."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    return type(error).__name__ == "UniqueViolationError"

@@ -1,0 +1,102 @@
+"""Piccolo tables. Every schema change comes with a migration in ``market/db/migrations``."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    UUID,
+    Array,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Organisation(Table, tablename="organisation"):
+    id = UUID(primary_key=True)
+    kind = Varchar(length=32, index=True)
+    legal_name = Varchar(length=200)
+    country = Varchar(length=8)
+    tax_id = Varchar(length=40)
+    #: country + tax id reduced to digits/letters; one firm per key.
+    tax_key = Varchar(length=60, unique=True)
+    size_class = Varchar(length=16)
+    sector = Varchar(length=32)
+    value_chain_links = Array(base_column=Varchar(length=32))
+    classification_codes = Array(base_column=Varchar(length=16))
+    monthly_capacity = Integer(null=True, default=None)
+    capacity_unit = Varchar(length=30, default="")
+    languages = Array(base_column=Varchar(length=8))
+    contact_name = Varchar(length=120, default="")
+    contact_email = Varchar(length=254, default="")
+    contact_phone = Varchar(length=24, default="")
+    website = Varchar(length=200, default="")
+    accredited = Boolean(default=False)
+    accredited_at = Timestamptz(null=True, default=None)
+    onboarded_by = UUID(null=True, default=None, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class AppUser(Table, tablename="app_user"):
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    email = Varchar(length=254, unique=True)
+    full_name = Varchar(length=120)
+    password_hash = Text()
+    role = Varchar(length=16)
+    locale = Varchar(length=8, default="")
+    disabled = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class UserSession(Table, tablename="user_session"):
+    #: SHA-256 of the cookie value; the cookie itself is never stored.
+    id = Varchar(length=64, primary_key=True)
+    user = ForeignKey(references=AppUser, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+
+
+class Invitation(Table, tablename="invitation"):
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    email = Varchar(length=254)
+    role = Varchar(length=16)
+    token_hash = Varchar(length=64, unique=True)
+    invited_by = UUID(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    accepted_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class ApiToken(Table, tablename="api_token"):
+    id = UUID(primary_key=True)
+    user = ForeignKey(references=AppUser, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=80)
+    token_hash = Varchar(length=64, unique=True)
+    #: The first characters of the token, shown so its owner can tell tokens apart.
+    prefix = Varchar(length=16)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class Outbox(Table, tablename="outbox"):
+    """E-mails the platform would send; the default sender writes them here and to the log."""
+
+    id = UUID(primary_key=True)
+    recipient = Varchar(length=254, index=True)
+    subject = Varchar(length=200)
+    body = Text()
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+ALL_TABLES: list[type[Table]] = [Organisation, AppUser, UserSession, Invitation, ApiToken, Outbox]

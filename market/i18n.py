@@ -1,0 +1,113 @@
+"""Translations (English, Spanish, Portuguese) and locale-aware formatting with Babel.
+
+Catalogues live as ``market/locale/<lang>/LC_MESSAGES/messages.po``; they are compiled in memory
+at start, so there is no build step and no binary file in the repository. The active language is
+a context variable set per request by the locale middleware.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import io
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, numbers
+from babel import dates as babel_dates
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("en", "es", "pt")
+#: The regional locale used to format numbers, dates and money for each language.
+FORMAT_LOCALES = {"en": "en_US", "es": "es_AR", "pt": "pt_BR"}
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt": "Português"}
+
+_current_language: contextvars.ContextVar[str] = contextvars.ContextVar("market_language", default="en")
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == "en" or not path.exists():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def set_language(language: str) -> contextvars.Token[str]:
+    return _current_language.set(language if language in LANGUAGES else "en")
+
+
+def reset_language(token: contextvars.Token[str]) -> None:
+    _current_language.reset(token)
+
+
+def current_language() -> str:
+    return _current_language.get()
+
+
+def gettext(message: str, **params: Any) -> str:
+    text = translations(current_language()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
+    text = translations(current_language()).ngettext(singular, plural, n)
+    params.setdefault("num", n)
+    return text % params
+
+
+def negotiate(accept_language: str | None, default: str = "en") -> str:
+    """Pick en/es/pt from an Accept-Language header."""
+    if not accept_language:
+        return default
+    preferred: list[tuple[float, str]] = []
+    for part in accept_language.split(","):
+        piece = part.strip().split(";")
+        tag = piece[0].strip().lower()
+        quality = 1.0
+        for param in piece[1:]:
+            if param.strip().startswith("q="):
+                try:
+                    quality = float(param.strip()[2:])
+                except ValueError:
+                    quality = 0.0
+        preferred.append((quality, tag))
+    for _quality, tag in sorted(preferred, key=lambda item: -item[0]):
+        base = tag.split("-")[0]
+        if base in LANGUAGES:
+            return base
+    return default
+
+
+def _format_locale() -> Locale:
+    return Locale.parse(FORMAT_LOCALES[current_language()])
+
+
+def format_number(value: int | float | Decimal) -> str:
+    return numbers.format_decimal(value, locale=_format_locale())
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    return numbers.format_currency(amount, currency, locale=_format_locale())
+
+
+def format_datetime(value: dt.datetime | None, timezone: str = "America/Argentina/Buenos_Aires") -> str:
+    if value is None:
+        return ""
+    return babel_dates.format_datetime(value, format="medium", tzinfo=babel_dates.get_timezone(timezone), locale=_format_locale())
+
+
+def format_date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    return babel_dates.format_date(value, format="medium", locale=_format_locale())

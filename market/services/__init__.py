@@ -1,0 +1,1 @@
+"""Use cases: load, ask the domain, save in one transaction, publish events."""

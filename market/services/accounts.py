@@ -1,0 +1,436 @@
+"""Accounts: login with throttling, server-side sessions, invitations, people, API tokens."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from market.db.engine import is_unique_violation
+from market.db.tables import ApiToken, AppUser, Invitation, Organisation, UserSession
+from market.domain.accounts import (
+    Actor,
+    Role,
+    check_password,
+    require_people_admin,
+    require_view,
+    throttle_delay,
+    validate_person,
+)
+from market.domain.errors import (
+    DomainError,
+    ErrorKind,
+    FieldError,
+    N_,
+    NotFound,
+    ValidationFailed,
+)
+from market.domain.organisations import OrganisationKind, check_email
+from market.i18n import gettext
+from market.services.context import ServiceContext
+from market.services.organisations import EMAIL_TAKEN, load_organisation, org_ref
+from market.services.passwords import hash_password, needs_rehash, verify_password
+
+API_TOKEN_PREFIX = "mkt_"
+MAX_TOKENS_PER_USER = 20
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A resolved session or token: the user row and the actor the domain rules see."""
+
+    user: dict[str, Any]
+    organisation: dict[str, Any]
+    actor: Actor
+
+
+def _actor(user: dict[str, Any], org: dict[str, Any]) -> Actor:
+    return Actor(
+        user_id=str(user["id"]),
+        organisation_id=str(org["id"]),
+        organisation_kind=OrganisationKind(org["kind"]),
+        role=Role(user["role"]),
+        accredited=bool(org["accredited"]),
+    )
+
+
+async def _signed_in(user: dict[str, Any]) -> SignedIn | None:
+    if user["disabled"]:
+        return None
+    org = await Organisation.select().where(Organisation.id == user["organisation"]).first()
+    if org is None:
+        return None
+    return SignedIn(user=user, organisation=org, actor=_actor(user, org))
+
+
+# -- login and throttling -----------------------------------------------------------------------
+
+
+def _throttle_key(email: str, client: str) -> str:
+    return "login:" + digest(f"{email}|{client}")
+
+
+async def _throttle_state(ctx: ServiceContext, key: str) -> dict[str, Any]:
+    raw = await ctx.store.get(key)
+    return json.loads(raw) if raw else {"failures": 0, "last": 0.0}
+
+
+async def authenticate(ctx: ServiceContext, email: str, password: str, client: str) -> dict[str, Any]:
+    """Check e-mail and password; slow repeated failures for one account from one client.
+
+    Throttling counts failures per (account, client address): an attacker hammering an account
+    waits longer and longer, while the real user on their own connection is not held back, and
+    even from the same address can sign in once the (capped) wait has passed.
+    """
+    normalised = (check_email(email) or email.strip().lower())[:254]
+    key = _throttle_key(normalised, client)
+    state = await _throttle_state(ctx, key)
+    wait = throttle_delay(
+        state["failures"], ctx.settings.login_throttle_free_attempts, ctx.settings.login_throttle_max_delay_seconds
+    )
+    now = ctx.now().timestamp()
+    remaining = state["last"] + wait - now
+    if remaining > 0:
+        raise DomainError(
+            "auth.throttled",
+            N_("Too many failed attempts. Wait %(seconds)s seconds and try again."),
+            kind=ErrorKind.THROTTLED,
+            seconds=int(remaining) + 1,
+        )
+    user = await AppUser.select().where(AppUser.email == normalised).first()
+    ok = verify_password(user["password_hash"] if user else None, password)
+    if not ok or user is None or user["disabled"]:
+        state = {"failures": state["failures"] + 1, "last": now}
+        await ctx.store.set(key, json.dumps(state), expires_in=24 * 3600)
+        raise DomainError(
+            "auth.invalid_credentials",
+            N_("The e-mail or the password is not right."),
+            kind=ErrorKind.UNAUTHENTICATED,
+        )
+    await ctx.store.delete(key)
+    updates: dict[Any, Any] = {AppUser.last_login_at: ctx.now()}
+    if needs_rehash(user["password_hash"]):
+        updates[AppUser.password_hash] = hash_password(password)
+    await AppUser.update(updates).where(AppUser.id == user["id"])
+    return user
+
+
+# -- sessions -----------------------------------------------------------------------------------
+
+
+async def start_session(ctx: ServiceContext, user_id: uuid.UUID, replaces: str | None = None) -> str:
+    """A new session id (never the one the browser had before login); returns the cookie value."""
+    token = secrets.token_urlsafe(32)
+    now = ctx.now()
+    async with ctx.transaction():
+        if replaces:
+            await UserSession.delete().where(UserSession.id == digest(replaces))
+        await UserSession.insert(
+            UserSession(
+                id=digest(token),
+                user=user_id,
+                created_at=now,
+                expires_at=now + dt.timedelta(hours=ctx.settings.session_hours),
+            )
+        )
+    return token
+
+
+async def end_session(token: str) -> None:
+    await UserSession.delete().where(UserSession.id == digest(token))
+
+
+async def resolve_session(ctx: ServiceContext, token: str) -> SignedIn | None:
+    if not token or len(token) > 100:
+        return None
+    row = await UserSession.select(UserSession.expires_at, *UserSession.user.all_columns()).where(
+        UserSession.id == digest(token)
+    ).first()
+    if row is None or row["expires_at"] <= ctx.now():
+        return None
+    user = {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
+    return await _signed_in(user)
+
+
+# -- API tokens ---------------------------------------------------------------------------------
+
+
+async def create_api_token(ctx: ServiceContext, actor: Actor, name: str) -> tuple[dict[str, Any], str]:
+    """A personal API token; the secret is returned once and only its hash is kept."""
+    label = name.strip()
+    if not 1 <= len(label) <= 80:
+        raise ValidationFailed([FieldError("name", "token.name_length", N_("Give the token a name (up to 80 characters)."))])
+    active = await ApiToken.count().where(ApiToken.user == actor.user_id, ApiToken.revoked_at.is_null())
+    if active >= MAX_TOKENS_PER_USER:
+        raise DomainError("token.too_many", N_("You have %(max)s active tokens; revoke one first."), kind=ErrorKind.CONFLICT, max=MAX_TOKENS_PER_USER)
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token_id = uuid.uuid4()
+    await ApiToken.insert(
+        ApiToken(
+            id=token_id,
+            user=uuid.UUID(actor.user_id),
+            name=label,
+            token_hash=digest(secret),
+            prefix=secret[:12],
+            created_at=ctx.now(),
+        )
+    )
+    row = await ApiToken.select().where(ApiToken.id == token_id).first()
+    assert row is not None
+    return row, secret
+
+
+async def list_api_tokens(actor: Actor) -> list[dict[str, Any]]:
+    return await ApiToken.select(
+        ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at, ApiToken.last_used_at, ApiToken.revoked_at
+    ).where(ApiToken.user == actor.user_id).order_by(ApiToken.created_at, ascending=False)
+
+
+async def revoke_api_token(ctx: ServiceContext, actor: Actor, token_id: str) -> None:
+    try:
+        key = uuid.UUID(token_id)
+    except ValueError:
+        raise NotFound("token") from None
+    row = await ApiToken.select(ApiToken.id).where(ApiToken.id == key, ApiToken.user == actor.user_id).first()
+    if row is None:
+        raise NotFound("token")
+    await ApiToken.update({ApiToken.revoked_at: ctx.now()}).where(ApiToken.id == key, ApiToken.revoked_at.is_null())
+
+
+async def resolve_api_token(ctx: ServiceContext, secret: str) -> SignedIn | None:
+    if not secret.startswith(API_TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    row = await ApiToken.select(ApiToken.id, ApiToken.revoked_at, *ApiToken.user.all_columns()).where(
+        ApiToken.token_hash == digest(secret)
+    ).first()
+    if row is None or row["revoked_at"] is not None:
+        return None
+    user = {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
+    await ApiToken.update({ApiToken.last_used_at: ctx.now()}).where(ApiToken.id == row["id"])
+    return await _signed_in(user)
+
+
+# -- people -------------------------------------------------------------------------------------
+
+
+async def list_people(actor: Actor, org_id: str) -> list[dict[str, Any]]:
+    org = await load_organisation(org_id)
+    require_view(actor, org_ref(org))
+    return await AppUser.select(
+        AppUser.id, AppUser.email, AppUser.full_name, AppUser.role, AppUser.disabled, AppUser.created_at, AppUser.last_login_at
+    ).where(AppUser.organisation == org["id"]).order_by(AppUser.full_name)
+
+
+async def load_person(user_id: str) -> dict[str, Any]:
+    try:
+        key = uuid.UUID(user_id)
+    except ValueError:
+        raise NotFound("user") from None
+    row = await AppUser.select().where(AppUser.id == key).first()
+    if row is None:
+        raise NotFound("user")
+    return row
+
+
+async def update_person(
+    ctx: ServiceContext, actor: Actor, user_id: str, *, role: Role | None = None, disabled: bool | None = None
+) -> dict[str, Any]:
+    """Change a person's role or disable them; disabling ends every session at once."""
+    person = await load_person(user_id)
+    org = await load_organisation(person["organisation"])
+    require_people_admin(actor, org_ref(org))
+    if str(person["id"]) == actor.user_id and (disabled or role is Role.MEMBER):
+        raise DomainError("people.not_yourself", N_("You cannot disable yourself or remove your own administrator role."))
+    updates: dict[Any, Any] = {}
+    if role is not None:
+        updates[AppUser.role] = role.value
+    if disabled is not None:
+        updates[AppUser.disabled] = disabled
+    if updates:
+        async with ctx.transaction():
+            await AppUser.update(updates).where(AppUser.id == person["id"])
+            if disabled:
+                await UserSession.delete().where(UserSession.user == person["id"])
+                await ApiToken.update({ApiToken.revoked_at: ctx.now()}).where(
+                    ApiToken.user == person["id"], ApiToken.revoked_at.is_null()
+                )
+    return await load_person(user_id)
+
+
+async def change_locale(user_id: str, language: str) -> None:
+    await AppUser.update({AppUser.locale: language}).where(AppUser.id == uuid.UUID(user_id))
+
+
+# -- invitations --------------------------------------------------------------------------------
+
+
+def new_invitation_code() -> str:
+    """80 random bits as four groups of base32 letters, easy to read out and type."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode().rstrip("=")
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+async def invite(
+    ctx: ServiceContext, actor: Actor, org_id: str, email: str, role: Role, accept_url: str
+) -> tuple[dict[str, Any], str]:
+    """Invite someone into an organisation; the single-use code is mailed and shown once."""
+    org = await load_organisation(org_id)
+    require_people_admin(actor, org_ref(org))
+    checked = check_email(email)
+    if checked is None:
+        raise ValidationFailed([FieldError("email", "person.email_invalid", N_("Enter an e-mail address like name@example.com."))])
+    if await AppUser.exists().where(AppUser.email == checked):
+        raise ValidationFailed([EMAIL_TAKEN])
+    code = new_invitation_code()
+    now = ctx.now()
+    invitation_id = uuid.uuid4()
+    async with ctx.transaction():
+        # A new invitation for the same address replaces the open one.
+        await Invitation.update({Invitation.revoked_at: now}).where(
+            Invitation.organisation == org["id"],
+            Invitation.email == checked,
+            Invitation.accepted_at.is_null(),
+            Invitation.revoked_at.is_null(),
+        )
+        await Invitation.insert(
+            Invitation(
+                id=invitation_id,
+                organisation=org["id"],
+                email=checked,
+                role=role.value,
+                token_hash=digest(normalise_code(code)),
+                invited_by=uuid.UUID(actor.user_id),
+                created_at=now,
+                expires_at=now + dt.timedelta(days=ctx.settings.invitation_days),
+            )
+        )
+        await ctx.send_mail(
+            checked,
+            gettext("Invitation to %(org)s on the SME marketplace", org=org["legal_name"]),
+            gettext(
+                "You are invited to join %(org)s. Open %(url)s and enter the code %(code)s. "
+                "The code works once and expires in %(days)s days.",
+                org=org["legal_name"],
+                url=accept_url,
+                code=code,
+                days=ctx.settings.invitation_days,
+            ),
+        )
+    row = await Invitation.select().where(Invitation.id == invitation_id).first()
+    assert row is not None
+    return row, code
+
+
+async def list_invitations(actor: Actor, org_id: str) -> list[dict[str, Any]]:
+    org = await load_organisation(org_id)
+    require_people_admin(actor, org_ref(org))
+    return await Invitation.select(
+        Invitation.id, Invitation.email, Invitation.role, Invitation.created_at, Invitation.expires_at,
+        Invitation.accepted_at, Invitation.revoked_at,
+    ).where(Invitation.organisation == org["id"]).order_by(Invitation.created_at, ascending=False)
+
+
+async def revoke_invitation(ctx: ServiceContext, actor: Actor, invitation_id: str) -> None:
+    try:
+        key = uuid.UUID(invitation_id)
+    except ValueError:
+        raise NotFound("invitation") from None
+    row = await Invitation.select().where(Invitation.id == key).first()
+    if row is None:
+        raise NotFound("invitation")
+    org = await load_organisation(row["organisation"])
+    require_people_admin(actor, org_ref(org))
+    await Invitation.update({Invitation.revoked_at: ctx.now()}).where(
+        Invitation.id == key, Invitation.accepted_at.is_null()
+    )
+
+
+INVALID_CODE = FieldError("code", "invitation.invalid", N_("This code is not valid, was already used, or has expired. Ask for a new invitation."))
+
+
+async def accept_invitation(ctx: ServiceContext, code: str, full_name: str, password: str) -> dict[str, Any]:
+    """Create the invited person's account; the code then no longer works."""
+    now = ctx.now()
+    token_hash = digest(normalise_code(code))
+    invitation = await Invitation.select().where(Invitation.token_hash == token_hash).first()
+    errors: list[FieldError] = []
+    usable = (
+        invitation is not None
+        and invitation["accepted_at"] is None
+        and invitation["revoked_at"] is None
+        and invitation["expires_at"] > now
+    )
+    if not usable:
+        errors.append(INVALID_CODE)
+    try:
+        person = validate_person(invitation["email"] if invitation else "someone@example.com", full_name, None)
+    except ValidationFailed as failed:
+        errors.extend(failed.fields)
+    try:
+        check_password(password, email=invitation["email"] if invitation else "", name=full_name)
+    except DomainError as error:
+        errors.append(FieldError("password", error.code, error.message, error.params))
+    if errors:
+        raise ValidationFailed(errors)
+    assert invitation is not None
+    user_id = uuid.uuid4()
+    password_hash = hash_password(password)
+    try:
+        async with ctx.transaction():
+            claimed = await Invitation.update({Invitation.accepted_at: now}, returning=[Invitation.id]).where(
+                Invitation.id == invitation["id"], Invitation.accepted_at.is_null(), Invitation.revoked_at.is_null()
+            )
+            if not claimed:
+                raise ValidationFailed([INVALID_CODE])
+            await AppUser.insert(
+                AppUser(
+                    id=user_id,
+                    organisation=invitation["organisation"],
+                    email=invitation["email"],
+                    full_name=person.full_name,
+                    password_hash=password_hash,
+                    role=invitation["role"],
+                    created_at=now,
+                )
+            )
+    except Exception as error:
+        if is_unique_violation(error):
+            raise ValidationFailed([EMAIL_TAKEN]) from None
+        raise
+    return await load_person(str(user_id))
+
+
+async def create_user(
+    ctx: ServiceContext, org_id: str, email: str, full_name: str, password: str, role: Role
+) -> dict[str, Any]:
+    """Add a person directly (the operator's command line, the demo data)."""
+    org = await load_organisation(org_id)
+    person = validate_person(email, full_name, password)
+    if await AppUser.exists().where(AppUser.email == person.email):
+        raise ValidationFailed([EMAIL_TAKEN])
+    user_id = uuid.uuid4()
+    await AppUser.insert(
+        AppUser(
+            id=user_id,
+            organisation=org["id"],
+            email=person.email,
+            full_name=person.full_name,
+            password_hash=hash_password(password),
+            role=role.value,
+            created_at=ctx.now(),
+        )
+    )
+    return await load_person(str(user_id))

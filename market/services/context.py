@@ -1,0 +1,46 @@
+"""What every use case needs: settings, the database engine, a clock, a key-value store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from litestar.stores.base import Store
+from piccolo.engine.base import Engine
+
+from market.db.tables import Outbox
+from market.settings import Settings
+
+log = logging.getLogger("market.mail")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class ServiceContext:
+    settings: Settings
+    engine: Engine
+    store: Store
+    clock: Callable[[], dt.datetime] = field(default=utc_now)
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """One write transaction (IMMEDIATE on SQLite)."""
+        async with self.engine.transaction():
+            yield
+
+    async def send_mail(self, recipient: str, subject: str, body: str) -> None:
+        """The default sender: keep the message in the outbox table and log it."""
+        await Outbox.insert(
+            Outbox(id=uuid.uuid4(), recipient=recipient, subject=subject[:200], body=body, created_at=self.now())
+        )
+        log.info("mail to=%s subject=%s", recipient, subject)

@@ -1,0 +1,143 @@
+"""Fixtures: one database per test worker (SQLite file, or PostgreSQL when MARKET_DATABASE_URL
+names one), migrated once, emptied before each test; an app and clients per test."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from market.app import create_app
+from market.db.engine import build_engine, stop_engine
+from market.db.migrate import migrate
+from market.db.tables import ALL_TABLES
+from market.services.context import ServiceContext
+from market.settings import Settings
+from tests.factories import PASSWORD
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+class FixedClock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, start: dt.datetime | None = None) -> None:
+        self.current = start or dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += dt.timedelta(**delta)
+
+
+def _postgres_url_for(base: str, worker: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path=f"/market_test_{worker}"))
+
+
+async def _recreate_postgres_database(base: str, name: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(base)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+
+
+def make_database(worker: str, folder: Path) -> str:
+    base = os.environ.get("MARKET_DATABASE_URL", "")
+    if base.startswith("postgres"):
+        url = _postgres_url_for(base, worker)
+        asyncio.run(_recreate_postgres_database(base, urlsplit(url).path.lstrip("/")))
+    else:
+        url = f"sqlite:///{folder / 'market.sqlite3'}"
+    settings = Settings(database_url=url)
+
+    async def run() -> None:
+        engine = build_engine(settings)
+        try:
+            from market.db.engine import start_engine
+
+            await start_engine(engine, settings)
+            await migrate(engine)
+        finally:
+            await stop_engine(engine)
+
+    asyncio.run(run())
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    return make_database(worker_id, tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, secret_key="test-secret-key", login_throttle_max_delay_seconds=60)
+
+
+async def empty_tables(ctx: ServiceContext) -> None:
+    names = [t._meta.tablename for t in ALL_TABLES]
+    if ctx.settings.is_sqlite:
+        async with ctx.transaction():
+            for name in reversed(names):
+                await ctx.engine.run_ddl(f"DELETE FROM {name}")
+    else:
+        await ctx.engine.run_ddl("TRUNCATE " + ", ".join(names) + " CASCADE")
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
+    application = create_app(settings, clock=clock)
+    ctx: ServiceContext = application.state.ctx
+    await empty_tables(ctx)
+    yield application
+    await stop_engine(ctx.engine)
+
+
+@pytest.fixture
+def ctx(app: Litestar) -> ServiceContext:
+    return app.state.ctx  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+async def api_token_for(ctx: ServiceContext, user: dict[str, Any]) -> str:
+    """A Bearer token for a user, made through the service (as the portal would)."""
+    from market.services.accounts import create_api_token, resolve_session, start_session
+
+    session = await start_session(ctx, user["id"])
+    signed_in = await resolve_session(ctx, session)
+    assert signed_in is not None
+    _, secret = await create_api_token(ctx, signed_in.actor, "tests")
+    return secret
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def password() -> Iterator[str]:
+    yield PASSWORD
