@@ -49,7 +49,7 @@ format: $(DEPS_STAMP) ## Format the code
 	$(PY) -m ruff check --fix market tests bench
 
 messages: $(DEPS_STAMP) ## Extract translatable text and update the es/pt catalogues
-	$(VENV)/bin/pybabel extract -F market/locale/babel.cfg -k N_ -k ngettext -o market/locale/messages.pot --no-location .
+	$(VENV)/bin/pybabel extract -F market/locale/babel.cfg -k N_ -o market/locale/messages.pot --no-location market templates
 	for lang in es pt; do $(VENV)/bin/pybabel update -i market/locale/messages.pot -d market/locale -l $$lang --no-fuzzy-matching; done
 
 clean: ## Remove the virtualenv, caches and the local database

@@ -44,8 +44,10 @@ def cmd_seed(settings: Settings, _: argparse.Namespace) -> int:
     from market.services.seed import DEMO_PASSWORD, demo_logins, load_demo_data
 
     created = asyncio.run(_with_context(settings, load_demo_data))
-    print(f"demo data: {created['organisations']} organisations and {created['users']} users created "
-          "(existing ones kept)")
+    print(
+        f"demo data: {created['organisations']} organisations and {created['users']} users created "
+        "(existing ones kept)"
+    )
     print(f"demo logins (password for all: {DEMO_PASSWORD}):")
     for email, role, org in demo_logins():
         print(f"  {email:<32} {role:<7} {org}")
@@ -79,8 +81,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"SME marketplace running at http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
-    uvicorn.run("market.app:create_app", factory=True, host=host, port=port, log_level="info",
-                proxy_headers=False, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        "market.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+        timeout_graceful_shutdown=10,
+    )
     return 0
 
 
@@ -93,9 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     serve.set_defaults(handler=cmd_serve)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=cmd_migrate)
-    commands.add_parser("seed", help="load the demo data (idempotent) and print the demo logins").set_defaults(
-        handler=cmd_seed
-    )
+    commands.add_parser(
+        "seed", help="load the demo data (idempotent) and print the demo logins"
+    ).set_defaults(handler=cmd_seed)
     create = commands.add_parser("create-user", help="add a person to an existing organisation")
     create.add_argument("--organisation", required=True, help="organisation id (UUID)")
     create.add_argument("--email", required=True)

@@ -9,12 +9,12 @@ from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
@@ -25,11 +25,12 @@ from market.db.engine import build_engine, start_engine, stop_engine
 from market.db.migrate import bind_tables
 from market.services.context import ServiceContext, utc_now
 from market.settings import PROJECT_ROOT, Settings, load_settings
-from market.web.middleware import RequestContextMiddleware
+from market.web.middleware import RequestContextMiddleware, add_security_headers
 from market.web.pages import WEB_CONTROLLERS, web_exception_response
 from market.web.templating import configure_templates
 
 MAX_BODY_BYTES = 1024 * 1024
+
 
 def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datetime] = utc_now) -> Litestar:
     settings = settings or load_settings()
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
         ],
         dependencies={"ctx": Provide(lambda: ctx, use_cache=True, sync_to_thread=False)},
         middleware=[DefineMiddleware(RequestContextMiddleware, ctx=ctx)],
+        before_send=[add_security_headers],
         csrf_config=CSRFConfig(
             secret=settings.secret_key or secrets.token_urlsafe(32),
             cookie_name="market_csrf",
@@ -65,16 +67,21 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
             exclude=["/api/"],
         ),
         template_config=TemplateConfig(
-            directory=PROJECT_ROOT / "templates", engine=JinjaTemplateEngine, engine_callback=configure_templates
+            directory=PROJECT_ROOT / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=configure_templates,
         ),
         openapi_config=OpenAPIConfig(
-            title="SME e-procurement marketplace API", version="1", path="/api/schema", render_plugins=[JsonRenderPlugin()]
+            title="SME e-procurement marketplace API",
+            version="1",
+            path="/api/schema",
+            render_plugins=[JsonRenderPlugin()],
         ),
         exception_handlers={Exception: handle_error},
         request_max_body_size=MAX_BODY_BYTES,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        logging_config=LoggingConfig(log_exceptions="always", root={"level": settings.log_level, "handlers": ["queue_listener"]}),
+        logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
         debug=settings.debug,
     )
     app.state.ctx = ctx

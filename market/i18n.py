@@ -104,7 +104,9 @@ def format_money(amount: Decimal, currency: str) -> str:
 def format_datetime(value: dt.datetime | None, timezone: str = "America/Argentina/Buenos_Aires") -> str:
     if value is None:
         return ""
-    return babel_dates.format_datetime(value, format="medium", tzinfo=babel_dates.get_timezone(timezone), locale=_format_locale())
+    return babel_dates.format_datetime(
+        value, format="medium", tzinfo=babel_dates.get_timezone(timezone), locale=_format_locale()
+    )
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:

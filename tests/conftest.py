@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from market.app import create_app
-from market.db.engine import build_engine, stop_engine
+from market.db.engine import build_engine, start_engine, stop_engine
 from market.db.migrate import migrate
 from market.db.tables import ALL_TABLES
 from market.services.context import ServiceContext
@@ -67,8 +67,6 @@ def make_database(worker: str, folder: Path) -> str:
     async def run() -> None:
         engine = build_engine(settings)
         try:
-            from market.db.engine import start_engine
-
             await start_engine(engine, settings)
             await migrate(engine)
         finally:
@@ -90,7 +88,9 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, secret_key="test-secret-key", login_throttle_max_delay_seconds=60)
+    return Settings(
+        database_url=database_url, secret_key="test-secret-key", login_throttle_max_delay_seconds=60
+    )
 
 
 async def empty_tables(ctx: ServiceContext) -> None:
@@ -105,11 +105,16 @@ async def empty_tables(ctx: ServiceContext) -> None:
 
 @pytest.fixture
 async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
+    """The application, started in the test's own event loop (so the pool and the test share it)."""
     application = create_app(settings, clock=clock)
     ctx: ServiceContext = application.state.ctx
-    await empty_tables(ctx)
-    yield application
-    await stop_engine(ctx.engine)
+    # The app's start-up hook only opens the database pool; do it here, in the test's task.
+    await start_engine(ctx.engine, settings)
+    try:
+        await empty_tables(ctx)
+        yield application
+    finally:
+        await stop_engine(ctx.engine)
 
 
 @pytest.fixture
@@ -117,9 +122,15 @@ def ctx(app: Litestar) -> ServiceContext:
     return app.state.ctx  # type: ignore[no-any-return]
 
 
+def client_for(app: Litestar, address: str = "198.51.100.10") -> httpx.AsyncClient:
+    """An HTTP client that calls the app in-process, as if from ``address``."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver.local")
+
+
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as test_client:
         yield test_client
 
 

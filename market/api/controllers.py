@@ -71,11 +71,15 @@ class PublicController(Controller):
     @post("/signup", status_code=HTTP_201_CREATED, operation_id="signUpSme")
     async def sign_up(self, ctx: NamedDependency[ServiceContext], data: JSONBody[SignupIn]) -> SignupOut:
         """Register a new SME supplier with its first administrator."""
-        org, user = await organisations.register_sme(ctx, data.organisation.model_dump(mode="json"), data.admin.model_dump())
+        org, user = await organisations.register_sme(
+            ctx, data.organisation.model_dump(mode="json"), data.admin.model_dump()
+        )
         return SignupOut(organisation=OrganisationOut.of(org), user=UserOut.of(user))
 
     @post("/invitations/accept", status_code=HTTP_201_CREATED, operation_id="acceptInvitation")
-    async def accept_invitation(self, ctx: NamedDependency[ServiceContext], data: JSONBody[AcceptInvitationIn]) -> UserOut:
+    async def accept_invitation(
+        self, ctx: NamedDependency[ServiceContext], data: JSONBody[AcceptInvitationIn]
+    ) -> UserOut:
         """Create the invited person's account with the single-use code from the invitation."""
         user = await accounts.accept_invitation(ctx, data.code, data.full_name, data.password)
         return UserOut.of(user)
@@ -104,12 +108,19 @@ class OrganisationController(Controller):
 
     @get("/", operation_id="listOrganisations")
     async def list_organisations(
-        self, request: Request[Any, Any, Any], page: PageNumber = 1, per_page: PerPage = 20,
+        self,
+        request: Request[Any, Any, Any],
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
         kind: Annotated[OrganisationKind | None, QueryParameter()] = None,
     ) -> Page[OrganisationOut]:
-        """Organisations you may see: your own; for agencies also the SMEs they onboarded; all for the operator."""
-        rows, total = await organisations.list_organisations(who(request).actor, page=page, per_page=per_page, kind=kind)
-        return Page[OrganisationOut](items=[OrganisationOut.of(r) for r in rows], page=page, per_page=per_page, total=total)
+        """Organisations you may see: your own; an agency also its SMEs; the operator all."""
+        rows, total = await organisations.list_organisations(
+            who(request).actor, page=page, per_page=per_page, kind=kind
+        )
+        return Page[OrganisationOut](
+            items=[OrganisationOut.of(r) for r in rows], page=page, per_page=per_page, total=total
+        )
 
     @post("/", status_code=HTTP_201_CREATED, operation_id="registerSme")
     async def register_sme(
@@ -120,12 +131,17 @@ class OrganisationController(Controller):
         return OrganisationOut.of(row)
 
     @get("/{org_id:uuid}", operation_id="getOrganisation")
-    async def get_organisation(self, request: Request[Any, Any, Any], org_id: FromPath[uuid.UUID]) -> OrganisationOut:
+    async def get_organisation(
+        self, request: Request[Any, Any, Any], org_id: FromPath[uuid.UUID]
+    ) -> OrganisationOut:
         return OrganisationOut.of(await organisations.get_organisation(who(request).actor, str(org_id)))
 
     @patch("/{org_id:uuid}", operation_id="updateOrganisation")
     async def update_organisation(
-        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], org_id: FromPath[uuid.UUID],
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        org_id: FromPath[uuid.UUID],
         data: JSONBody[ProfilePatch],
     ) -> OrganisationOut:
         """Change profile fields; send only what changes."""
@@ -135,7 +151,10 @@ class OrganisationController(Controller):
 
     @put("/{org_id:uuid}/accreditation", operation_id="setAccreditation")
     async def set_accreditation(
-        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], org_id: FromPath[uuid.UUID],
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        org_id: FromPath[uuid.UUID],
         data: JSONBody[AccreditationIn],
     ) -> OrganisationOut:
         """The platform operator accredits a lead firm or a support agency."""
@@ -144,25 +163,38 @@ class OrganisationController(Controller):
 
     @get("/{org_id:uuid}/people", operation_id="listPeople")
     async def list_people(
-        self, request: Request[Any, Any, Any], org_id: FromPath[uuid.UUID], page: PageNumber = 1, per_page: PerPage = 20
+        self,
+        request: Request[Any, Any, Any],
+        org_id: FromPath[uuid.UUID],
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
     ) -> Page[UserOut]:
         rows = await accounts.list_people(who(request).actor, str(org_id))
         return paginate([UserOut.of(r) for r in rows], page, per_page)
 
     @get("/{org_id:uuid}/invitations", operation_id="listInvitations")
     async def list_invitations(
-        self, request: Request[Any, Any, Any], org_id: FromPath[uuid.UUID], page: PageNumber = 1, per_page: PerPage = 20
+        self,
+        request: Request[Any, Any, Any],
+        org_id: FromPath[uuid.UUID],
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
     ) -> Page[InvitationOut]:
         rows = await accounts.list_invitations(who(request).actor, str(org_id))
         return paginate([InvitationOut.of(r) for r in rows], page, per_page)
 
     @post("/{org_id:uuid}/invitations", status_code=HTTP_201_CREATED, operation_id="invitePerson")
     async def invite(
-        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], org_id: FromPath[uuid.UUID],
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        org_id: FromPath[uuid.UUID],
         data: JSONBody[InvitationIn],
     ) -> InvitationCreated:
         """Invite a person; the single-use code is e-mailed and returned once."""
-        row, code = await accounts.invite(ctx, who(request).actor, str(org_id), data.email, data.role, accept_url(request))
+        row, code = await accounts.invite(
+            ctx, who(request).actor, str(org_id), data.email, data.role, accept_url(request)
+        )
         return InvitationCreated(invitation=InvitationOut.of(row), code=code)
 
 
@@ -173,11 +205,16 @@ class PeopleController(Controller):
 
     @patch("/{user_id:uuid}", operation_id="updatePerson")
     async def update_person(
-        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], user_id: FromPath[uuid.UUID],
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        user_id: FromPath[uuid.UUID],
         data: JSONBody[PersonPatch],
     ) -> UserOut:
         """Change a person's role, or disable them (which ends their sessions and tokens)."""
-        row = await accounts.update_person(ctx, who(request).actor, str(user_id), role=data.role, disabled=data.disabled)
+        row = await accounts.update_person(
+            ctx, who(request).actor, str(user_id), role=data.role, disabled=data.disabled
+        )
         return UserOut.of(row)
 
 
@@ -188,7 +225,10 @@ class InvitationController(Controller):
 
     @delete("/{invitation_id:uuid}", status_code=HTTP_204_NO_CONTENT, operation_id="revokeInvitation")
     async def revoke(
-        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], invitation_id: FromPath[uuid.UUID]
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        invitation_id: FromPath[uuid.UUID],
     ) -> None:
         await accounts.revoke_invitation(ctx, who(request).actor, str(invitation_id))
 
@@ -215,11 +255,19 @@ class TokenController(Controller):
 
     @delete("/{token_id:uuid}", status_code=HTTP_204_NO_CONTENT, operation_id="revokeToken")
     async def revoke_token(
-        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], token_id: FromPath[uuid.UUID]
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        token_id: FromPath[uuid.UUID],
     ) -> None:
         await accounts.revoke_api_token(ctx, who(request).actor, str(token_id))
 
 
 API_CONTROLLERS = [
-    PublicController, MeController, OrganisationController, PeopleController, InvitationController, TokenController,
+    PublicController,
+    MeController,
+    OrganisationController,
+    PeopleController,
+    InvitationController,
+    TokenController,
 ]

@@ -9,7 +9,12 @@ import logging
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
 from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
@@ -85,21 +90,33 @@ def api_exception_response(request: Request[Any, Any, Any], error: Exception) ->
         return domain_error_response(error)
     if isinstance(error, ValidationException):
         return Response(
-            error_body("request.invalid", gettext("Some fields need your attention."), _validation_fields(error)),
+            error_body(
+                "request.invalid", gettext("Some fields need your attention."), _validation_fields(error)
+            ),
             status_code=HTTP_422_UNPROCESSABLE_ENTITY,
         )
     if isinstance(error, NotAuthorizedException):
         code, message = HTTP_CODES[401]
-        return Response(error_body(code, gettext(message)), status_code=HTTP_401_UNAUTHORIZED,
-                        headers={"www-authenticate": "Bearer"})
+        return Response(
+            error_body(code, gettext(message)),
+            status_code=HTTP_401_UNAUTHORIZED,
+            headers={"www-authenticate": "Bearer"},
+        )
     if isinstance(error, PermissionDeniedException):
         code, message = HTTP_CODES[403]
         return Response(error_body(code, gettext(message)), status_code=HTTP_403_FORBIDDEN)
     if isinstance(error, HTTPException) and error.status_code < 500:
-        code, message = HTTP_CODES.get(error.status_code, ("request.error", N_("The request could not be served.")))
-        return Response(error_body(code, gettext(message)), status_code=error.status_code, headers=error.headers)
+        code, message = HTTP_CODES.get(
+            error.status_code, ("request.error", N_("The request could not be served."))
+        )
+        return Response(
+            error_body(code, gettext(message)), status_code=error.status_code, headers=error.headers
+        )
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return Response(
-        error_body("internal_error", gettext("Something went wrong on our side. Try again; if it happens again, tell us.")),
+        error_body(
+            "internal_error",
+            gettext("Something went wrong on our side. Try again; if it happens again, tell us."),
+        ),
         status_code=HTTP_500_INTERNAL_SERVER_ERROR,
     )

@@ -17,7 +17,7 @@ import asyncio
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 from piccolo.engine.base import Engine
@@ -133,7 +133,8 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     async def _execute(self, connection: aiosqlite.Connection, sql: str, args: list[Any]) -> list[dict]:
         async with connection.execute(sql, args) as cursor:
-            return list(await cursor.fetchall())
+            rows = await cursor.fetchall()
+        return cast(list[dict], rows)  # dict_factory makes every row a dict
 
     async def _read(self, sql: str, args: list[Any]) -> list[dict]:
         pool = self._current_pool()

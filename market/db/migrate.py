@@ -37,4 +37,4 @@ async def migrate(engine: Engine) -> str:
     result = await run_forwards(app_name="market", migration_id="all", fake=False)
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")
-    return result.message
+    return result.message or ""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from market.domain.errors import DomainError, FieldCollector, Forbidden, N_
+from market.domain.errors import N_, DomainError, FieldCollector, Forbidden
 from market.domain.organisations import OrganisationKind, check_email
 
 
@@ -107,7 +107,10 @@ def can_view_organisation(actor: Actor, org: OrganisationRef) -> bool:
     """Members see their own organisation; agencies the SMEs they onboarded; the operator all."""
     if actor.organisation_id == org.id or actor.is_operator:
         return True
-    return actor.organisation_kind is OrganisationKind.SUPPORT_AGENCY and org.onboarded_by == actor.organisation_id
+    return (
+        actor.organisation_kind is OrganisationKind.SUPPORT_AGENCY
+        and org.onboarded_by == actor.organisation_id
+    )
 
 
 def can_edit_organisation(actor: Actor, org: OrganisationRef) -> bool:
@@ -116,7 +119,10 @@ def can_edit_organisation(actor: Actor, org: OrganisationRef) -> bool:
         return False
     if actor.organisation_id == org.id:
         return True
-    return actor.organisation_kind is OrganisationKind.SUPPORT_AGENCY and org.onboarded_by == actor.organisation_id
+    return (
+        actor.organisation_kind is OrganisationKind.SUPPORT_AGENCY
+        and org.onboarded_by == actor.organisation_id
+    )
 
 
 def require_view(actor: Actor, org: OrganisationRef) -> None:
@@ -130,7 +136,9 @@ def require_view(actor: Actor, org: OrganisationRef) -> None:
 def require_edit(actor: Actor, org: OrganisationRef) -> None:
     require_view(actor, org)
     if not can_edit_organisation(actor, org):
-        raise Forbidden("organisation.edit_forbidden", N_("Only an administrator of this organisation may change it."))
+        raise Forbidden(
+            "organisation.edit_forbidden", N_("Only an administrator of this organisation may change it.")
+        )
 
 
 def require_people_admin(actor: Actor, org: OrganisationRef) -> None:
@@ -144,7 +152,10 @@ def require_agency(actor: Actor) -> None:
     if actor.organisation_kind is not OrganisationKind.SUPPORT_AGENCY:
         raise Forbidden("agency.only", N_("Only support agencies may do this."))
     if not actor.accredited:
-        raise Forbidden("agency.not_accredited", N_("Your agency is not accredited yet; the platform operator accredits agencies."))
+        raise Forbidden(
+            "agency.not_accredited",
+            N_("Your agency is not accredited yet; the platform operator accredits agencies."),
+        )
 
 
 def require_operator(actor: Actor) -> None:

@@ -15,7 +15,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.py import ruc
 from stdnum.uy import rut
 
-from market.domain.errors import DomainError, FieldCollector, N_
+from market.domain.errors import N_, DomainError, FieldCollector
 
 
 class OrganisationKind(StrEnum):
@@ -154,9 +154,7 @@ def validate_tax_id(country: Country, raw: str) -> str:
     value = raw.strip()
     if scheme.module is None:
         if not value or len(value) > 40:
-            raise DomainError(
-                "organisation.tax_id_required", N_("Enter the organisation's tax id.")
-            )
+            raise DomainError("organisation.tax_id_required", N_("Enter the organisation's tax id."))
         return value
     try:
         compact = scheme.module.validate(value)
@@ -228,7 +226,9 @@ def validate_profile(data: Mapping[str, Any]) -> OrganisationProfile:
 
     legal_name = _text(data, "legal_name")
     if not 2 <= len(legal_name) <= 200:
-        errors.add("legal_name", "organisation.legal_name_length", N_("Enter the legal name (2 to 200 characters)."))
+        errors.add(
+            "legal_name", "organisation.legal_name_length", N_("Enter the legal name (2 to 200 characters).")
+        )
 
     country: Country | None = None
     try:
@@ -260,7 +260,12 @@ def validate_profile(data: Mapping[str, Any]) -> OrganisationProfile:
         try:
             links.append(ValueChainLink(raw_link))
         except ValueError:
-            errors.add("value_chain_links", "organisation.link_unknown", N_("Unknown value-chain link: %(link)s."), link=raw_link[:40])
+            errors.add(
+                "value_chain_links",
+                "organisation.link_unknown",
+                N_("Unknown value-chain link: %(link)s."),
+                link=raw_link[:40],
+            )
 
     codes = _as_list(data.get("classification_codes"))
     bad_codes = [c for c in codes if not CPV_CODE.match(c)]
@@ -272,7 +277,9 @@ def validate_profile(data: Mapping[str, Any]) -> OrganisationProfile:
             codes=", ".join(c[:20] for c in bad_codes[:5]),
         )
     if len(codes) > 50:
-        errors.add("classification_codes", "organisation.too_many_codes", N_("At most 50 classification codes."))
+        errors.add(
+            "classification_codes", "organisation.too_many_codes", N_("At most 50 classification codes.")
+        )
 
     capacity: int | None = None
     raw_capacity = _text(data, "monthly_capacity")
@@ -282,13 +289,23 @@ def validate_profile(data: Mapping[str, Any]) -> OrganisationProfile:
             if not 0 <= capacity <= MAX_CAPACITY:
                 raise ValueError
         except ValueError:
-            errors.add("monthly_capacity", "organisation.capacity_invalid", N_("Monthly capacity is a whole number of units, 0 or more."))
+            errors.add(
+                "monthly_capacity",
+                "organisation.capacity_invalid",
+                N_("Monthly capacity is a whole number of units, 0 or more."),
+            )
             capacity = None
     capacity_unit = _text(data, "capacity_unit")
     if len(capacity_unit) > 30:
-        errors.add("capacity_unit", "organisation.capacity_unit_length", N_("The unit has at most 30 characters."))
+        errors.add(
+            "capacity_unit", "organisation.capacity_unit_length", N_("The unit has at most 30 characters.")
+        )
     if capacity is not None and not capacity_unit:
-        errors.add("capacity_unit", "organisation.capacity_unit_required", N_("Say what unit the capacity is counted in (pieces, kg, m²…)."))
+        errors.add(
+            "capacity_unit",
+            "organisation.capacity_unit_required",
+            N_("Say what unit the capacity is counted in (pieces, kg, m²…)."),
+        )
 
     languages = [lang for lang in _as_list(data.get("languages"))]
     unknown_languages = [lang for lang in languages if lang not in LANGUAGES]
@@ -302,15 +319,25 @@ def validate_profile(data: Mapping[str, Any]) -> OrganisationProfile:
     if contact_email:
         checked = check_email(contact_email)
         if checked is None:
-            errors.add("contact_email", "organisation.contact_email_invalid", N_("Enter an e-mail address like name@example.com."))
+            errors.add(
+                "contact_email",
+                "organisation.contact_email_invalid",
+                N_("Enter an e-mail address like name@example.com."),
+            )
         else:
             contact_email = checked
     contact_phone = _text(data, "contact_phone")
     if contact_phone and not PHONE.match(contact_phone):
-        errors.add("contact_phone", "organisation.contact_phone_invalid", N_("Enter a phone number with digits, spaces and an optional leading +."))
+        errors.add(
+            "contact_phone",
+            "organisation.contact_phone_invalid",
+            N_("Enter a phone number with digits, spaces and an optional leading +."),
+        )
     website = _text(data, "website")
     if website and (len(website) > 200 or not URL.match(website)):
-        errors.add("website", "organisation.website_invalid", N_("Enter a web address starting with https://."))
+        errors.add(
+            "website", "organisation.website_invalid", N_("Enter a web address starting with https://.")
+        )
 
     errors.raise_if_any()
     assert country is not None and size_class is not None and sector is not None

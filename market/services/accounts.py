@@ -23,10 +23,10 @@ from market.domain.accounts import (
     validate_person,
 )
 from market.domain.errors import (
+    N_,
     DomainError,
     ErrorKind,
     FieldError,
-    N_,
     NotFound,
     ValidationFailed,
 )
@@ -36,8 +36,9 @@ from market.services.context import ServiceContext
 from market.services.organisations import EMAIL_TAKEN, load_organisation, org_ref
 from market.services.passwords import hash_password, needs_rehash, verify_password
 
-API_TOKEN_PREFIX = "mkt_"
+API_TOKEN_PREFIX = "mkt_"  # noqa: S105 (a prefix, not a secret)
 MAX_TOKENS_PER_USER = 20
+LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
 
 def digest(secret: str) -> str:
@@ -95,7 +96,9 @@ async def authenticate(ctx: ServiceContext, email: str, password: str, client: s
     key = _throttle_key(normalised, client)
     state = await _throttle_state(ctx, key)
     wait = throttle_delay(
-        state["failures"], ctx.settings.login_throttle_free_attempts, ctx.settings.login_throttle_max_delay_seconds
+        state["failures"],
+        ctx.settings.login_throttle_free_attempts,
+        ctx.settings.login_throttle_max_delay_seconds,
     )
     now = ctx.now().timestamp()
     remaining = state["last"] + wait - now
@@ -152,9 +155,11 @@ async def end_session(token: str) -> None:
 async def resolve_session(ctx: ServiceContext, token: str) -> SignedIn | None:
     if not token or len(token) > 100:
         return None
-    row = await UserSession.select(UserSession.expires_at, *UserSession.user.all_columns()).where(
-        UserSession.id == digest(token)
-    ).first()
+    row = (
+        await UserSession.select(UserSession.expires_at, *UserSession.user.all_columns())
+        .where(UserSession.id == digest(token))
+        .first()
+    )
     if row is None or row["expires_at"] <= ctx.now():
         return None
     user = {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
@@ -168,10 +173,17 @@ async def create_api_token(ctx: ServiceContext, actor: Actor, name: str) -> tupl
     """A personal API token; the secret is returned once and only its hash is kept."""
     label = name.strip()
     if not 1 <= len(label) <= 80:
-        raise ValidationFailed([FieldError("name", "token.name_length", N_("Give the token a name (up to 80 characters)."))])
+        raise ValidationFailed(
+            [FieldError("name", "token.name_length", N_("Give the token a name (up to 80 characters)."))]
+        )
     active = await ApiToken.count().where(ApiToken.user == actor.user_id, ApiToken.revoked_at.is_null())
     if active >= MAX_TOKENS_PER_USER:
-        raise DomainError("token.too_many", N_("You have %(max)s active tokens; revoke one first."), kind=ErrorKind.CONFLICT, max=MAX_TOKENS_PER_USER)
+        raise DomainError(
+            "token.too_many",
+            N_("You have %(max)s active tokens; revoke one first."),
+            kind=ErrorKind.CONFLICT,
+            max=MAX_TOKENS_PER_USER,
+        )
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     token_id = uuid.uuid4()
     await ApiToken.insert(
@@ -190,9 +202,18 @@ async def create_api_token(ctx: ServiceContext, actor: Actor, name: str) -> tupl
 
 
 async def list_api_tokens(actor: Actor) -> list[dict[str, Any]]:
-    return await ApiToken.select(
-        ApiToken.id, ApiToken.name, ApiToken.prefix, ApiToken.created_at, ApiToken.last_used_at, ApiToken.revoked_at
-    ).where(ApiToken.user == actor.user_id).order_by(ApiToken.created_at, ascending=False)
+    return (
+        await ApiToken.select(
+            ApiToken.id,
+            ApiToken.name,
+            ApiToken.prefix,
+            ApiToken.created_at,
+            ApiToken.last_used_at,
+            ApiToken.revoked_at,
+        )
+        .where(ApiToken.user == actor.user_id)
+        .order_by(ApiToken.created_at, ascending=False)
+    )
 
 
 async def revoke_api_token(ctx: ServiceContext, actor: Actor, token_id: str) -> None:
@@ -203,19 +224,28 @@ async def revoke_api_token(ctx: ServiceContext, actor: Actor, token_id: str) -> 
     row = await ApiToken.select(ApiToken.id).where(ApiToken.id == key, ApiToken.user == actor.user_id).first()
     if row is None:
         raise NotFound("token")
-    await ApiToken.update({ApiToken.revoked_at: ctx.now()}).where(ApiToken.id == key, ApiToken.revoked_at.is_null())
+    await ApiToken.update({ApiToken.revoked_at: ctx.now()}).where(
+        ApiToken.id == key, ApiToken.revoked_at.is_null()
+    )
 
 
 async def resolve_api_token(ctx: ServiceContext, secret: str) -> SignedIn | None:
     if not secret.startswith(API_TOKEN_PREFIX) or len(secret) > 100:
         return None
-    row = await ApiToken.select(ApiToken.id, ApiToken.revoked_at, *ApiToken.user.all_columns()).where(
-        ApiToken.token_hash == digest(secret)
-    ).first()
+    row = (
+        await ApiToken.select(
+            ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, *ApiToken.user.all_columns()
+        )
+        .where(ApiToken.token_hash == digest(secret))
+        .first()
+    )
     if row is None or row["revoked_at"] is not None:
         return None
     user = {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
-    await ApiToken.update({ApiToken.last_used_at: ctx.now()}).where(ApiToken.id == row["id"])
+    now = ctx.now()
+    if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
+        # Coarse on purpose: one write per token every few minutes, not one per request.
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
     return await _signed_in(user)
 
 
@@ -225,9 +255,19 @@ async def resolve_api_token(ctx: ServiceContext, secret: str) -> SignedIn | None
 async def list_people(actor: Actor, org_id: str) -> list[dict[str, Any]]:
     org = await load_organisation(org_id)
     require_view(actor, org_ref(org))
-    return await AppUser.select(
-        AppUser.id, AppUser.email, AppUser.full_name, AppUser.role, AppUser.disabled, AppUser.created_at, AppUser.last_login_at
-    ).where(AppUser.organisation == org["id"]).order_by(AppUser.full_name)
+    return (
+        await AppUser.select(
+            AppUser.id,
+            AppUser.email,
+            AppUser.full_name,
+            AppUser.role,
+            AppUser.disabled,
+            AppUser.created_at,
+            AppUser.last_login_at,
+        )
+        .where(AppUser.organisation == org["id"])
+        .order_by(AppUser.full_name)
+    )
 
 
 async def load_person(user_id: str) -> dict[str, Any]:
@@ -249,7 +289,9 @@ async def update_person(
     org = await load_organisation(person["organisation"])
     require_people_admin(actor, org_ref(org))
     if str(person["id"]) == actor.user_id and (disabled or role is Role.MEMBER):
-        raise DomainError("people.not_yourself", N_("You cannot disable yourself or remove your own administrator role."))
+        raise DomainError(
+            "people.not_yourself", N_("You cannot disable yourself or remove your own administrator role.")
+        )
     updates: dict[Any, Any] = {}
     if role is not None:
         updates[AppUser.role] = role.value
@@ -291,7 +333,13 @@ async def invite(
     require_people_admin(actor, org_ref(org))
     checked = check_email(email)
     if checked is None:
-        raise ValidationFailed([FieldError("email", "person.email_invalid", N_("Enter an e-mail address like name@example.com."))])
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "email", "person.email_invalid", N_("Enter an e-mail address like name@example.com.")
+                )
+            ]
+        )
     if await AppUser.exists().where(AppUser.email == checked):
         raise ValidationFailed([EMAIL_TAKEN])
     code = new_invitation_code()
@@ -337,10 +385,19 @@ async def invite(
 async def list_invitations(actor: Actor, org_id: str) -> list[dict[str, Any]]:
     org = await load_organisation(org_id)
     require_people_admin(actor, org_ref(org))
-    return await Invitation.select(
-        Invitation.id, Invitation.email, Invitation.role, Invitation.created_at, Invitation.expires_at,
-        Invitation.accepted_at, Invitation.revoked_at,
-    ).where(Invitation.organisation == org["id"]).order_by(Invitation.created_at, ascending=False)
+    return (
+        await Invitation.select(
+            Invitation.id,
+            Invitation.email,
+            Invitation.role,
+            Invitation.created_at,
+            Invitation.expires_at,
+            Invitation.accepted_at,
+            Invitation.revoked_at,
+        )
+        .where(Invitation.organisation == org["id"])
+        .order_by(Invitation.created_at, ascending=False)
+    )
 
 
 async def revoke_invitation(ctx: ServiceContext, actor: Actor, invitation_id: str) -> None:
@@ -358,7 +415,11 @@ async def revoke_invitation(ctx: ServiceContext, actor: Actor, invitation_id: st
     )
 
 
-INVALID_CODE = FieldError("code", "invitation.invalid", N_("This code is not valid, was already used, or has expired. Ask for a new invitation."))
+INVALID_CODE = FieldError(
+    "code",
+    "invitation.invalid",
+    N_("This code is not valid, was already used, or has expired. Ask for a new invitation."),
+)
 
 
 async def accept_invitation(ctx: ServiceContext, code: str, full_name: str, password: str) -> dict[str, Any]:
@@ -376,7 +437,9 @@ async def accept_invitation(ctx: ServiceContext, code: str, full_name: str, pass
     if not usable:
         errors.append(INVALID_CODE)
     try:
-        person = validate_person(invitation["email"] if invitation else "someone@example.com", full_name, None)
+        person = validate_person(
+            invitation["email"] if invitation else "someone@example.com", full_name, None
+        )
     except ValidationFailed as failed:
         errors.extend(failed.fields)
     try:
@@ -390,8 +453,14 @@ async def accept_invitation(ctx: ServiceContext, code: str, full_name: str, pass
     password_hash = hash_password(password)
     try:
         async with ctx.transaction():
-            claimed = await Invitation.update({Invitation.accepted_at: now}, returning=[Invitation.id]).where(
-                Invitation.id == invitation["id"], Invitation.accepted_at.is_null(), Invitation.revoked_at.is_null()
+            claimed = (
+                await Invitation.update({Invitation.accepted_at: now})
+                .where(
+                    Invitation.id == invitation["id"],
+                    Invitation.accepted_at.is_null(),
+                    Invitation.revoked_at.is_null(),
+                )
+                .returning(Invitation.id)
             )
             if not claimed:
                 raise ValidationFailed([INVALID_CODE])

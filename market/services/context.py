@@ -41,6 +41,8 @@ class ServiceContext:
     async def send_mail(self, recipient: str, subject: str, body: str) -> None:
         """The default sender: keep the message in the outbox table and log it."""
         await Outbox.insert(
-            Outbox(id=uuid.uuid4(), recipient=recipient, subject=subject[:200], body=body, created_at=self.now())
+            Outbox(
+                id=uuid.uuid4(), recipient=recipient, subject=subject[:200], body=body, created_at=self.now()
+            )
         )
         log.info("mail to=%s subject=%s", recipient, subject)

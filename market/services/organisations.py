@@ -19,7 +19,7 @@ from market.domain.accounts import (
     require_view,
     validate_person,
 )
-from market.domain.errors import DomainError, FieldError, N_, NotFound, ValidationFailed
+from market.domain.errors import N_, DomainError, FieldError, NotFound, ValidationFailed
 from market.domain.organisations import (
     ACCREDITED_KINDS,
     OrganisationKind,
@@ -41,7 +41,9 @@ MAX_PER_PAGE = 100
 def org_ref(row: dict[str, Any]) -> OrganisationRef:
     onboarded_by = row.get("onboarded_by")
     return OrganisationRef(
-        id=str(row["id"]), kind=OrganisationKind(row["kind"]), onboarded_by=str(onboarded_by) if onboarded_by else None
+        id=str(row["id"]),
+        kind=OrganisationKind(row["kind"]),
+        onboarded_by=str(onboarded_by) if onboarded_by else None,
     )
 
 
@@ -57,7 +59,9 @@ def _profile_columns(profile: OrganisationProfile) -> dict[str, Any]:
     return values
 
 
-def _validate_together(profile_data: dict[str, Any], person: dict[str, Any] | None) -> tuple[OrganisationProfile, NewPerson | None]:
+def _validate_together(
+    profile_data: dict[str, Any], person: dict[str, Any] | None
+) -> tuple[OrganisationProfile, NewPerson | None]:
     """Validate profile and person so that the form shows every problem at once."""
     errors: list[FieldError] = []
     profile: OrganisationProfile | None = None
@@ -68,7 +72,9 @@ def _validate_together(profile_data: dict[str, Any], person: dict[str, Any] | No
         errors.extend(failed.fields)
     if person is not None:
         try:
-            new_person = validate_person(person.get("email", ""), person.get("full_name", ""), person.get("password"))
+            new_person = validate_person(
+                person.get("email", ""), person.get("full_name", ""), person.get("password")
+            )
         except ValidationFailed as failed:
             errors.extend(failed.fields)
     if errors:
@@ -77,7 +83,9 @@ def _validate_together(profile_data: dict[str, Any], person: dict[str, Any] | No
     return profile, new_person
 
 
-async def _check_unique(profile: OrganisationProfile, email: str | None, exclude_org: str | None = None) -> None:
+async def _check_unique(
+    profile: OrganisationProfile, email: str | None, exclude_org: str | None = None
+) -> None:
     errors: list[FieldError] = []
     key = tax_id_key(profile.country, profile.tax_id)
     query = Organisation.exists().where(Organisation.tax_key == key)
@@ -145,14 +153,18 @@ async def create_organisation(
     return org, user
 
 
-async def register_sme(ctx: ServiceContext, profile_data: dict[str, Any], admin: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+async def register_sme(
+    ctx: ServiceContext, profile_data: dict[str, Any], admin: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """An SME signs itself up, with its first administrator."""
     org, user = await create_organisation(ctx, OrganisationKind.SME_SUPPLIER, profile_data, admin)
     assert user is not None
     return org, user
 
 
-async def agency_register_sme(ctx: ServiceContext, actor: Actor, profile_data: dict[str, Any]) -> dict[str, Any]:
+async def agency_register_sme(
+    ctx: ServiceContext, actor: Actor, profile_data: dict[str, Any]
+) -> dict[str, Any]:
     """An accredited agency registers an SME it supports; people are invited afterwards."""
     require_agency(actor)
     org, _ = await create_organisation(
@@ -178,22 +190,38 @@ async def get_organisation(actor: Actor, org_id: str) -> dict[str, Any]:
     return row
 
 
-async def update_profile(ctx: ServiceContext, actor: Actor, org_id: str, data: dict[str, Any]) -> dict[str, Any]:
+async def update_profile(
+    ctx: ServiceContext, actor: Actor, org_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
     """Change the profile fields only; kind, accreditation and timestamps are never taken from input."""
     row = await load_organisation(org_id)
     require_edit(actor, org_ref(row))
-    merged = {name: row[name] for name in ("legal_name", "country", "tax_id", "size_class", "sector",
-                                          "value_chain_links", "classification_codes", "monthly_capacity",
-                                          "capacity_unit", "languages", "contact_name", "contact_email",
-                                          "contact_phone", "website")}
+    merged = {
+        name: row[name]
+        for name in (
+            "legal_name",
+            "country",
+            "tax_id",
+            "size_class",
+            "sector",
+            "value_chain_links",
+            "classification_codes",
+            "monthly_capacity",
+            "capacity_unit",
+            "languages",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "website",
+        )
+    }
     merged.update({k: v for k, v in data.items() if k in merged})
     profile = validate_profile(merged)
     try:
         async with ctx.transaction():
             await _check_unique(profile, None, exclude_org=str(row["id"]))
-            await Organisation.update({**_profile_columns(profile), Organisation.updated_at: ctx.now()}).where(
-                Organisation.id == row["id"]
-            )
+            values: dict[Any, Any] = {**_profile_columns(profile), "updated_at": ctx.now()}
+            await Organisation.update(values).where(Organisation.id == row["id"])
     except Exception as error:
         if is_unique_violation(error):
             raise ValidationFailed([TAX_ID_TAKEN]) from None
@@ -211,6 +239,7 @@ async def list_organisations(
     count = Organisation.count()
     if not actor.is_operator:
         own = uuid.UUID(actor.organisation_id)
+        condition: Any
         if actor.organisation_kind is OrganisationKind.SUPPORT_AGENCY:
             condition = (Organisation.id == own) | (Organisation.onboarded_by == own)
         else:
@@ -220,13 +249,18 @@ async def list_organisations(
     if kind is not None:
         query = query.where(Organisation.kind == kind.value)
         count = count.where(Organisation.kind == kind.value)
-    rows = await query.order_by(Organisation.created_at, ascending=False).order_by(Organisation.id).limit(per_page).offset(
-        (page - 1) * per_page
+    rows = (
+        await query.order_by(Organisation.created_at, ascending=False)
+        .order_by(Organisation.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
     return rows, await count
 
 
-async def set_accreditation(ctx: ServiceContext, actor: Actor, org_id: str, accredited: bool) -> dict[str, Any]:
+async def set_accreditation(
+    ctx: ServiceContext, actor: Actor, org_id: str, accredited: bool
+) -> dict[str, Any]:
     """The operator accredits (or withdraws accreditation from) a lead firm or agency."""
     require_operator(actor)
     row = await load_organisation(org_id)
@@ -238,4 +272,3 @@ async def set_accreditation(ctx: ServiceContext, actor: Actor, org_id: str, accr
         {Organisation.accredited: accredited, Organisation.accredited_at: ctx.now() if accredited else None}
     ).where(Organisation.id == row["id"])
     return await load_organisation(org_id)
-

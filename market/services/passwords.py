@@ -10,7 +10,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 
 
-
 @cache
 def _dummy_hash() -> str:
     """Verified against when the e-mail is unknown, so both answers take the same time."""

@@ -16,12 +16,12 @@ from market.settings import PROJECT_ROOT
 
 DEMO_FILE = PROJECT_ROOT / "fixtures" / "demo.json"
 #: Every demo account signs in with this passphrase (documented in the README).
-DEMO_PASSWORD = "mercosur-demo-2026"
+DEMO_PASSWORD = "mercosur-demo-2026"  # noqa: S105 (published demo password)
 
 
 async def load_demo_data(ctx: ServiceContext, path: Path = DEMO_FILE) -> dict[str, int]:
     """Create the demo organisations and users that do not exist yet; return what was created."""
-    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))  # noqa: ASYNC240 (small, once)
     ids: dict[str, str] = {}
     created = {"organisations": 0, "users": 0}
     # Agencies before the SMEs they onboarded: the file lists them first.
@@ -29,7 +29,9 @@ async def load_demo_data(ctx: ServiceContext, path: Path = DEMO_FILE) -> dict[st
         key = tax_id_key(Country(item["country"]), item["tax_id"])
         existing = await Organisation.select(Organisation.id).where(Organisation.tax_key == key).first()
         if existing is None:
-            profile = {k: v for k, v in item.items() if k not in {"key", "kind", "accredited", "onboarded_by"}}
+            profile = {
+                k: v for k, v in item.items() if k not in {"key", "kind", "accredited", "onboarded_by"}
+            }
             onboarded_by = ids.get(item["onboarded_by"]) if item.get("onboarded_by") else None
             org, _ = await create_organisation(
                 ctx,
@@ -49,7 +51,12 @@ async def load_demo_data(ctx: ServiceContext, path: Path = DEMO_FILE) -> dict[st
         if await AppUser.exists().where(AppUser.email == person["email"]):
             continue
         await create_user(
-            ctx, ids[person["organisation"]], person["email"], person["full_name"], DEMO_PASSWORD, Role(person["role"])
+            ctx,
+            ids[person["organisation"]],
+            person["email"],
+            person["full_name"],
+            DEMO_PASSWORD,
+            Role(person["role"]),
         )
         created["users"] += 1
     return created

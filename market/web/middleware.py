@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,7 +17,8 @@ from urllib.parse import parse_qsl
 from litestar.datastructures import MutableScopeHeaders
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from market.i18n import LANGUAGES, negotiate, reset_language, set_language
+from market.domain.errors import N_
+from market.i18n import LANGUAGES, gettext, negotiate, reset_language, set_language
 from market.services import accounts
 from market.services.context import ServiceContext
 
@@ -57,10 +59,14 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
     return None
 
 
-async def _send_json(send: Send, status: int, body: bytes) -> None:
-    headers = [(b"content-type", b"application/json"), *((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        *((k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()),
+    ]
+    start: Any = {"type": "http.response.start", "status": status, "headers": headers}
+    await send(start)
+    await send({"type": "http.response.body", "body": json.dumps(body).encode(), "more_body": False})
 
 
 class RequestContextMiddleware:
@@ -80,12 +86,12 @@ class RequestContextMiddleware:
         if is_api:
             query = scope.get("query_string", b"").decode("latin-1")
             if any(name.lower() in URL_SECRET_PARAMS for name, _ in parse_qsl(query)):
-                await _send_json(
-                    send,
-                    400,
-                    b'{"code":"auth.token_in_url","message":"Send the API token in the Authorization header, '
-                    b'never in the URL.","fields":[]}',
-                )
+                token = set_language(resolve_language(scope, None, self.ctx.settings.default_locale))
+                try:
+                    message = gettext(N_("Send the API token in the Authorization header, never in the URL."))
+                finally:
+                    reset_language(token)
+                await _send_json(send, 400, {"code": "auth.token_in_url", "message": message, "fields": []})
                 return
             authorization = _header(scope, b"authorization") or ""
             if authorization[:7].lower() == "bearer ":
@@ -97,22 +103,14 @@ class RequestContextMiddleware:
         scope["user"] = signed_in
         scope["auth"] = None
 
-        language = ""
-        if signed_in is not None:
-            language = signed_in.user.get("locale") or ""
-        if language not in LANGUAGES:
-            language = _cookies(scope).get(LANGUAGE_COOKIE, "")
-        if language not in LANGUAGES:
-            language = negotiate(_header(scope, b"accept-language"), self.ctx.settings.default_locale)
-        scope.setdefault("state", {})["language"] = language
+        language = resolve_language(
+            scope, signed_in.user.get("locale") if signed_in else None, self.ctx.settings.default_locale
+        )
         token = set_language(language)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
                 if signed_in is not None and "cache-control" not in headers:
                     headers["cache-control"] = "no-store"
                 headers["content-language"] = language
@@ -122,6 +120,23 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             reset_language(token)
+
+
+def resolve_language(scope: Scope, chosen: str | None, default: str) -> str:
+    """The user's saved choice, else the ``lang`` cookie, else Accept-Language."""
+    for candidate in (chosen, _cookies(scope).get(LANGUAGE_COOKIE)):
+        if candidate in LANGUAGES:
+            return str(candidate)
+    return negotiate(_header(scope, b"accept-language"), default)
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: every response, including the router's own 404 and 405, gets them."""
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        for name, value in SECURITY_HEADERS.items():
+            if name not in headers:
+                headers[name] = value
 
 
 def client_address(scope: Any) -> str:

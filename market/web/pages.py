@@ -35,11 +35,11 @@ from market.domain.organisations import (
     SizeClass,
     ValueChainLink,
 )
-from market.i18n import LANGUAGES, gettext
+from market.i18n import LANGUAGES, gettext, set_language
 from market.services import accounts, organisations
 from market.services.accounts import SignedIn
 from market.services.context import ServiceContext
-from market.web.middleware import LANGUAGE_COOKIE, SESSION_COOKIE, client_address
+from market.web.middleware import LANGUAGE_COOKIE, SESSION_COOKIE, client_address, resolve_language
 
 log = logging.getLogger("market.web")
 
@@ -140,7 +140,11 @@ def render(
 
 
 def redirect(path: str, flash: str | None = None) -> Redirect:
-    cookies = [Cookie(key="flash", value=flash, max_age=60, path="/", httponly=True, samesite="lax")] if flash else []
+    cookies = (
+        [Cookie(key="flash", value=flash, max_age=60, path="/", httponly=True, samesite="lax")]
+        if flash
+        else []
+    )
     return Redirect(path=path, status_code=303, cookies=cookies)
 
 
@@ -150,16 +154,18 @@ async def read_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
     for key in form:
         if key == "_csrf_token":
             continue
-        values[key] = [v for v in form.getall(key) if isinstance(v, str)] if key in LIST_FIELDS else form.get(key)
+        values[key] = (
+            [v for v in form.getall(key) if isinstance(v, str)] if key in LIST_FIELDS else form.get(key)
+        )
     return values
 
 
 def profile_form_values(source: dict[str, Any]) -> dict[str, Any]:
-    values = {name: source.get(name) if source.get(name) is not None else "" for name in PROFILE_FIELDS}
+    values: dict[str, Any] = {name: source.get(name) if source.get(name) is not None else "" for name in PROFILE_FIELDS}
     for name in LIST_FIELDS:
         raw = source.get(name) or []
         values[name] = [raw] if isinstance(raw, str) else list(raw)
-    values["classification_codes_text"] = ", ".join(values["classification_codes"])
+    values["classification_codes_text"] = ", ".join(str(code) for code in values["classification_codes"])
     return values
 
 
@@ -202,19 +208,32 @@ def web_exception_response(request: Request[Any, Any, Any], error: Exception) ->
     """Errors that reach the portal's top: sign-in redirect, or an error page in the user's language."""
     if isinstance(error, NotAuthorizedException):
         return Redirect(path="/login?next=" + quote(safe_next(request.url.path), safe="/"), status_code=303)
+    if "user" not in request.scope:
+        # The router refused the request before the middleware ran (unknown path): still answer
+        # in the visitor's language.
+        ctx: ServiceContext = request.app.state.ctx
+        set_language(resolve_language(request.scope, None, ctx.settings.default_locale))
     status = 500
     message = N_("Something went wrong on our side. Try again; if it happens again, tell us.")
     if isinstance(error, DomainError):
-        status = {ErrorKind.NOT_FOUND: 404, ErrorKind.FORBIDDEN: 403, ErrorKind.CONFLICT: 409,
-                  ErrorKind.UNAUTHENTICATED: 401, ErrorKind.THROTTLED: 429}.get(error.kind, 422)
+        status = {
+            ErrorKind.NOT_FOUND: 404,
+            ErrorKind.FORBIDDEN: 403,
+            ErrorKind.CONFLICT: 409,
+            ErrorKind.UNAUTHENTICATED: 401,
+            ErrorKind.THROTTLED: 429,
+        }.get(error.kind, 422)
         message = error.message
         return render(request, "error.html", status, status=status, message=gettext(message, **error.params))
     if isinstance(error, NotFoundException):
         status, message = 404, N_("This page does not exist.")
     elif isinstance(error, HTTPException) and error.status_code < 500:
         status = error.status_code
-        message = {403: N_("You may not do this."), 405: N_("This action is not available here."),
-                   413: N_("What you sent is too large.")}.get(status, N_("The request could not be served."))
+        message = {
+            403: N_("You may not do this."),
+            405: N_("This action is not available here."),
+            413: N_("What you sent is too large."),
+        }.get(status, N_("The request could not be served."))
         if status == 403 and "CSRF" in str(error.detail):
             message = N_("This form has expired. Go back, reload the page and send it again.")
     else:
@@ -235,16 +254,27 @@ class PublicPages(Controller):
         return render(request, "signup.html", values=profile_form_values({}), admin={}, **profile_choices())
 
     @post("/signup", include_in_schema=False)
-    async def signup(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> Response[Any]:
+    async def signup(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]
+    ) -> Response[Any]:
         form = await read_form(request)
-        admin = {"email": form.get("email", ""), "full_name": form.get("full_name", ""), "password": form.get("password", "")}
+        admin = {
+            "email": form.get("email", ""),
+            "full_name": form.get("full_name", ""),
+            "password": form.get("password", ""),
+        }
         try:
             _, user = await organisations.register_sme(ctx, profile_from_form(form), admin)
         except DomainError as error:
             return render(
-                request, "signup.html", 422, values=profile_form_values(profile_from_form(form)),
-                admin={k: v for k, v in admin.items() if k != "password"}, errors=field_errors(error),
-                form_error=gettext(error.message, **error.params), **profile_choices(),
+                request,
+                "signup.html",
+                422,
+                values=profile_form_values(profile_from_form(form)),
+                admin={k: v for k, v in admin.items() if k != "password"},
+                errors=field_errors(error),
+                form_error=gettext(error.message, **error.params),
+                **profile_choices(),
             )
         token = await accounts.start_session(ctx, user["id"], replaces=request.cookies.get(SESSION_COOKIE))
         response = redirect("/organisation", "welcome")
@@ -252,20 +282,34 @@ class PublicPages(Controller):
         return response
 
     @get("/login", include_in_schema=False)
-    async def login_form(self, request: Request[Any, Any, Any], next_path: Annotated[str, QueryParameter(query="next", max_length=500)] = "/organisation") -> Template:
+    async def login_form(
+        self,
+        request: Request[Any, Any, Any],
+        next_path: Annotated[str, QueryParameter(name="next", max_length=500)] = "/organisation",
+    ) -> Template:
         return render(request, "login.html", email="", next_path=safe_next(next_path, "/organisation"))
 
     @post("/login", include_in_schema=False)
-    async def login(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> Response[Any]:
+    async def login(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]
+    ) -> Response[Any]:
         form = await read_form(request)
         email = str(form.get("email", ""))[:254]
         next_path = safe_next(str(form.get("next", "")), "/organisation")
         try:
-            user = await accounts.authenticate(ctx, email, str(form.get("password", "")), client_address(request.scope))
+            user = await accounts.authenticate(
+                ctx, email, str(form.get("password", "")), client_address(request.scope)
+            )
         except DomainError as error:
             status = 429 if error.kind is ErrorKind.THROTTLED else 401
-            return render(request, "login.html", status, email=email, next_path=next_path,
-                          form_error=gettext(error.message, **error.params))
+            return render(
+                request,
+                "login.html",
+                status,
+                email=email,
+                next_path=next_path,
+                form_error=gettext(error.message, **error.params),
+            )
         token = await accounts.start_session(ctx, user["id"], replaces=request.cookies.get(SESSION_COOKIE))
         response = redirect(next_path, "signed_in")
         response.cookies.append(session_cookie(request, token, ctx.settings.session_hours * 3600))
@@ -287,7 +331,9 @@ class PublicPages(Controller):
         target = safe_next(str(form.get("next", "")), "/")
         response = Redirect(path=target, status_code=303)
         if language in LANGUAGES:
-            response.cookies.append(Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 24 * 3600, path="/", samesite="lax"))
+            response.cookies.append(
+                Cookie(key=LANGUAGE_COOKIE, value=language, max_age=365 * 24 * 3600, path="/", samesite="lax")
+            )
             me = current(request)
             if me is not None:
                 await accounts.change_locale(me.actor.user_id, language)
@@ -298,14 +344,24 @@ class PublicPages(Controller):
         return render(request, "invitation_accept.html", values={})
 
     @post("/invitations/accept", include_in_schema=False)
-    async def accept(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> Response[Any]:
+    async def accept(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]
+    ) -> Response[Any]:
         form = await read_form(request)
         values = {"code": str(form.get("code", "")), "full_name": str(form.get("full_name", ""))}
         try:
-            await accounts.accept_invitation(ctx, values["code"], values["full_name"], str(form.get("password", "")))
+            await accounts.accept_invitation(
+                ctx, values["code"], values["full_name"], str(form.get("password", ""))
+            )
         except DomainError as error:
-            return render(request, "invitation_accept.html", 422, values=values, errors=field_errors(error),
-                          form_error=gettext(error.message, **error.params))
+            return render(
+                request,
+                "invitation_accept.html",
+                422,
+                values=values,
+                errors=field_errors(error),
+                form_error=gettext(error.message, **error.params),
+            )
         return redirect("/login", "account_created")
 
 
@@ -318,8 +374,13 @@ class OrganisationPages(Controller):
     @get("/organisation", include_in_schema=False)
     async def own(self, request: Request[Any, Any, Any]) -> Template:
         me = need(request)
-        return render(request, "organisation.html", org=me.organisation,
-                      can_edit=me.actor.is_admin, can_manage=me.actor.is_admin)
+        return render(
+            request,
+            "organisation.html",
+            org=me.organisation,
+            can_edit=me.actor.is_admin,
+            can_manage=me.actor.is_admin,
+        )
 
     @get("/organisations/{org_id:str}", include_in_schema=False)
     async def view(self, request: Request[Any, Any, Any], org_id: FromPath[str]) -> Template:
@@ -333,10 +394,14 @@ class OrganisationPages(Controller):
     async def edit_form(self, request: Request[Any, Any, Any], org_id: FromPath[str]) -> Template:
         me = need(request)
         org = await organisations.get_organisation(me.actor, org_id)
-        return render(request, "organisation_edit.html", org=org, values=profile_form_values(org), **profile_choices())
+        return render(
+            request, "organisation_edit.html", org=org, values=profile_form_values(org), **profile_choices()
+        )
 
     @post("/organisations/{org_id:str}/edit", include_in_schema=False)
-    async def edit(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], org_id: FromPath[str]) -> Response[Any]:
+    async def edit(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], org_id: FromPath[str]
+    ) -> Response[Any]:
         me = need(request)
         org = await organisations.get_organisation(me.actor, org_id)
         form = await read_form(request)
@@ -344,8 +409,16 @@ class OrganisationPages(Controller):
         try:
             await organisations.update_profile(ctx, me.actor, org_id, data)
         except ValidationFailed as error:
-            return render(request, "organisation_edit.html", 422, org=org, values=profile_form_values(data),
-                          errors=field_errors(error), form_error=gettext(error.message), **profile_choices())
+            return render(
+                request,
+                "organisation_edit.html",
+                422,
+                org=org,
+                values=profile_form_values(data),
+                errors=field_errors(error),
+                form_error=gettext(error.message),
+                **profile_choices(),
+            )
         return redirect(f"/organisations/{org['id']}", "saved")
 
     @get("/organisations/{org_id:str}/people", include_in_schema=False)
@@ -362,11 +435,22 @@ class OrganisationPages(Controller):
         invitations = await accounts.list_invitations(me.actor, org_id) if manage else []
         context: dict[str, Any] = {"invite": {"email": "", "role": "member"}, "new_code": ""}
         context.update(extra)
-        return render(request, "people.html", status, org=org, people=people, invitations=invitations,
-                      manage=manage, roles=list(Role), **context)
+        return render(
+            request,
+            "people.html",
+            status,
+            org=org,
+            people=people,
+            invitations=invitations,
+            manage=manage,
+            roles=list(Role),
+            **context,
+        )
 
     @post("/organisations/{org_id:str}/invitations", include_in_schema=False)
-    async def invite(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], org_id: FromPath[str]) -> Response[Any]:
+    async def invite(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], org_id: FromPath[str]
+    ) -> Response[Any]:
         me = need(request)
         form = await read_form(request)
         invite = {"email": str(form.get("email", "")), "role": str(form.get("role", "member"))}
@@ -375,22 +459,41 @@ class OrganisationPages(Controller):
         except ValueError:
             role = Role.MEMBER
         try:
-            row, code = await accounts.invite(ctx, me.actor, org_id, invite["email"], role,
-                                              str(request.base_url).rstrip("/") + "/invitations/accept")
+            row, code = await accounts.invite(
+                ctx,
+                me.actor,
+                org_id,
+                invite["email"],
+                role,
+                str(request.base_url).rstrip("/") + "/invitations/accept",
+            )
         except ValidationFailed as error:
-            return await self._people_page(request, org_id, 422, invite=invite, errors=field_errors(error),
-                                           form_error=gettext(error.message))
+            return await self._people_page(
+                request,
+                org_id,
+                422,
+                invite=invite,
+                errors=field_errors(error),
+                form_error=gettext(error.message),
+            )
         return await self._people_page(request, org_id, 201, new_code=code, new_email=row["email"])
 
     @post("/invitations/{invitation_id:str}/revoke", include_in_schema=False)
-    async def revoke_invitation(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], invitation_id: FromPath[str]) -> Response[Any]:
+    async def revoke_invitation(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        invitation_id: FromPath[str],
+    ) -> Response[Any]:
         me = need(request)
         form = await read_form(request)
         await accounts.revoke_invitation(ctx, me.actor, invitation_id)
         return redirect(safe_next(str(form.get("next", "")), "/organisation"), "invitation_revoked")
 
     @post("/people/{user_id:str}", include_in_schema=False)
-    async def update_person(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], user_id: FromPath[str]) -> Response[Any]:
+    async def update_person(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], user_id: FromPath[str]
+    ) -> Response[Any]:
         me = need(request)
         form = await read_form(request)
         action = str(form.get("action", ""))
@@ -406,7 +509,9 @@ class TokenPages(Controller):
     @get("/tokens", include_in_schema=False)
     async def tokens(self, request: Request[Any, Any, Any]) -> Template:
         me = need(request)
-        return render(request, "tokens.html", tokens=await accounts.list_api_tokens(me.actor), secret="", name="")
+        return render(
+            request, "tokens.html", tokens=await accounts.list_api_tokens(me.actor), secret="", name=""
+        )
 
     @post("/tokens", include_in_schema=False)
     async def create(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> Template:
@@ -416,12 +521,29 @@ class TokenPages(Controller):
         try:
             _, secret = await accounts.create_api_token(ctx, me.actor, name)
         except DomainError as error:
-            return render(request, "tokens.html", 422, tokens=await accounts.list_api_tokens(me.actor), secret="",
-                          name=name, errors=field_errors(error), form_error=gettext(error.message, **error.params))
-        return render(request, "tokens.html", 201, tokens=await accounts.list_api_tokens(me.actor), secret=secret, name="")
+            return render(
+                request,
+                "tokens.html",
+                422,
+                tokens=await accounts.list_api_tokens(me.actor),
+                secret="",
+                name=name,
+                errors=field_errors(error),
+                form_error=gettext(error.message, **error.params),
+            )
+        return render(
+            request,
+            "tokens.html",
+            201,
+            tokens=await accounts.list_api_tokens(me.actor),
+            secret=secret,
+            name="",
+        )
 
     @post("/tokens/{token_id:str}/revoke", include_in_schema=False)
-    async def revoke(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], token_id: FromPath[str]) -> Response[Any]:
+    async def revoke(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], token_id: FromPath[str]
+    ) -> Response[Any]:
         await accounts.revoke_api_token(ctx, need(request).actor, token_id)
         return redirect("/tokens", "token_revoked")
 
@@ -432,21 +554,39 @@ class OperatorPages(Controller):
 
     @get("/organisations", include_in_schema=False)
     async def organisations_page(
-        self, request: Request[Any, Any, Any], page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+        self,
+        request: Request[Any, Any, Any],
+        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
         kind: Annotated[str, QueryParameter(max_length=40)] = "",
     ) -> Template:
         me = need(request)
         require_operator(me.actor)
         chosen = OrganisationKind(kind) if kind in {k.value for k in OrganisationKind} else None
-        rows, total = await organisations.list_organisations(me.actor, page=page, per_page=PER_PAGE, kind=chosen)
-        return render(request, "operator_organisations.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
-                      kind=kind, kinds=list(OrganisationKind))
+        rows, total = await organisations.list_organisations(
+            me.actor, page=page, per_page=PER_PAGE, kind=chosen
+        )
+        return render(
+            request,
+            "operator_organisations.html",
+            rows=rows,
+            total=total,
+            page=page,
+            per_page=PER_PAGE,
+            kind=kind,
+            kinds=list(OrganisationKind),
+        )
 
     @post("/organisations/{org_id:str}/accreditation", include_in_schema=False)
-    async def accreditation(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], org_id: FromPath[str]) -> Response[Any]:
+    async def accreditation(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], org_id: FromPath[str]
+    ) -> Response[Any]:
         form = await read_form(request)
-        await organisations.set_accreditation(ctx, need(request).actor, org_id, form.get("accredited") == "yes")
-        return redirect(safe_next(str(form.get("next", "")), "/operator/organisations"), "accreditation_saved")
+        await organisations.set_accreditation(
+            ctx, need(request).actor, org_id, form.get("accredited") == "yes"
+        )
+        return redirect(
+            safe_next(str(form.get("next", "")), "/operator/organisations"), "accreditation_saved"
+        )
 
 
 class AgencyPages(Controller):
@@ -454,7 +594,9 @@ class AgencyPages(Controller):
     path = "/agency"
 
     @get("/smes", include_in_schema=False)
-    async def smes(self, request: Request[Any, Any, Any], page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1) -> Template:
+    async def smes(
+        self, request: Request[Any, Any, Any], page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1
+    ) -> Template:
         me = need(request)
         require_agency(me.actor)
         rows, total = await organisations.list_organisations(
@@ -468,15 +610,24 @@ class AgencyPages(Controller):
         return render(request, "agency_sme_new.html", values=profile_form_values({}), **profile_choices())
 
     @post("/smes/new", include_in_schema=False)
-    async def create(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> Response[Any]:
+    async def create(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]
+    ) -> Response[Any]:
         me = need(request)
         form = await read_form(request)
         data = profile_from_form(form)
         try:
             org = await organisations.agency_register_sme(ctx, me.actor, data)
         except ValidationFailed as error:
-            return render(request, "agency_sme_new.html", 422, values=profile_form_values(data),
-                          errors=field_errors(error), form_error=gettext(error.message), **profile_choices())
+            return render(
+                request,
+                "agency_sme_new.html",
+                422,
+                values=profile_form_values(data),
+                errors=field_errors(error),
+                form_error=gettext(error.message),
+                **profile_choices(),
+            )
         return redirect(f"/organisations/{org['id']}/people", "sme_registered")
 
 

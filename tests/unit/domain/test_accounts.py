@@ -49,11 +49,27 @@ def test_organisation_visibility_and_editing() -> None:
     other_agency = actor(K.SUPPORT_AGENCY, "agency2")
     buyer = actor(K.LEAD_FIRM, "lead")
     operator = actor(K.PLATFORM_OPERATOR, "op")
-    assert [can_view_organisation(a, sme) for a in (own_admin, own_member, its_agency, other_agency, buyer, operator)] == [
-        True, True, True, False, False, True,
+    assert [
+        can_view_organisation(a, sme)
+        for a in (own_admin, own_member, its_agency, other_agency, buyer, operator)
+    ] == [
+        True,
+        True,
+        True,
+        False,
+        False,
+        True,
     ]
-    assert [can_edit_organisation(a, sme) for a in (own_admin, own_member, its_agency, other_agency, buyer, operator)] == [
-        True, False, True, False, False, False,
+    assert [
+        can_edit_organisation(a, sme)
+        for a in (own_admin, own_member, its_agency, other_agency, buyer, operator)
+    ] == [
+        True,
+        False,
+        True,
+        False,
+        False,
+        False,
     ]
 
 

@@ -32,7 +32,9 @@ def test_valid_tax_ids_are_accepted_and_formatted(country: Country, make: object
         (Country.BR, "", "CNPJ"),
     ],
 )
-def test_wrong_check_digit_is_refused_with_the_scheme_named(country: Country, value: str, scheme: str) -> None:
+def test_wrong_check_digit_is_refused_with_the_scheme_named(
+    country: Country, value: str, scheme: str
+) -> None:
     with pytest.raises(DomainError) as caught:
         validate_tax_id(country, value)
     assert caught.value.code == "organisation.tax_id_invalid"
@@ -66,8 +68,15 @@ def test_any_cuit_with_computed_digit_passes(base: str) -> None:
 
 
 def test_profile_reports_every_bad_field_at_once() -> None:
-    data = profile("BR", tax_id=invalid_cnpj(), legal_name="", size_class="huge", contact_email="not-an-email",
-                   classification_codes=["12ab"], monthly_capacity="-3")
+    data = profile(
+        "BR",
+        tax_id=invalid_cnpj(),
+        legal_name="",
+        size_class="huge",
+        contact_email="not-an-email",
+        classification_codes=["12ab"],
+        monthly_capacity="-3",
+    )
     with pytest.raises(ValidationFailed) as caught:
         validate_profile(data)
     fields = {f.field: f.code for f in caught.value.fields}
@@ -82,8 +91,14 @@ def test_profile_reports_every_bad_field_at_once() -> None:
 
 
 def test_profile_normalises_lists_and_capacity() -> None:
-    result = validate_profile(profile("AR", classification_codes="34300000, 44100000-3\n34300000",
-                                      value_chain_links=["components", "components"], monthly_capacity="12.500"))
+    result = validate_profile(
+        profile(
+            "AR",
+            classification_codes="34300000, 44100000-3\n34300000",
+            value_chain_links=["components", "components"],
+            monthly_capacity="12.500",
+        )
+    )
     assert result.classification_codes == ("34300000", "44100000")
     assert [link.value for link in result.value_chain_links] == ["components"]
     assert result.monthly_capacity == 12500
