@@ -34,10 +34,10 @@ seed: $(DEPS_STAMP) ## Load the demo data (idempotent)
 	$(PY) -m market seed
 
 test: $(DEPS_STAMP) $(AXE) ## Run the whole test suite (unit, API, portal, browser)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -q
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope -q
 
 test-fast: $(DEPS_STAMP) ## Run the suite without the browser tests
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -q -m "not e2e"
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope -q -m "not e2e"
 
 lint: $(DEPS_STAMP) ## ruff and mypy
 	$(PY) -m ruff check market tests bench

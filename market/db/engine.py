@@ -72,17 +72,21 @@ class PooledSQLiteEngine(SQLiteEngine):
         super().__init__(path=path, timeout=BUSY_TIMEOUT_MS / 1000)
         self.reader_count = readers
         self.synchronous = synchronous
-        self._pool: _Pool | None = None
+        self._pools: dict[asyncio.AbstractEventLoop, _Pool] = {}
 
     # -- connections ---------------------------------------------------------------------------
 
     def _current_pool(self) -> _Pool:
+        """The pool of the running event loop.
+
+        A server has one loop; tests, and Piccolo's ``run_sync`` helpers, run others. Each gets
+        its own connections (asyncio locks belong to one loop), and ``close`` closes them all.
+        """
         loop = asyncio.get_running_loop()
-        if self._pool is None or self._pool.loop is not loop:
-            # A new event loop (tests make one per test): connections of the old loop are
-            # closed by close(); here we only start afresh.
-            self._pool = _Pool(loop=loop, reader_slots=asyncio.Semaphore(self.reader_count))
-        return self._pool
+        pool = self._pools.get(loop)
+        if pool is None:
+            pool = self._pools[loop] = _Pool(loop=loop, reader_slots=asyncio.Semaphore(self.reader_count))
+        return pool
 
     async def _connect(self, read_only: bool) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(**self.connection_kwargs)
@@ -111,14 +115,12 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._current_pool().write_lock.release()
 
     async def close(self) -> None:
-        """Close every connection of the current loop's pool."""
-        pool = self._pool
-        self._pool = None
-        if pool is None:
-            return
-        for connection in [pool.writer, *pool.all_readers]:
-            if connection is not None:
-                await connection.close()
+        """Close every connection this engine opened, whichever loop opened it."""
+        pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            for connection in [pool.writer, *pool.all_readers]:
+                if connection is not None:
+                    await connection.close()
 
     # -- Piccolo's entry points ----------------------------------------------------------------
 

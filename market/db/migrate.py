@@ -7,6 +7,7 @@ import sys
 import types
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 
@@ -34,6 +35,8 @@ async def migrate(engine: Engine) -> str:
     """Apply every pending migration; return Piccolo's summary line."""
     _install_runtime_conf(engine)
     bind_tables(engine)
+    # Piccolo's own bookkeeping table keeps the first engine it found; point it at this one.
+    Migration._meta.db = engine
     result = await run_forwards(app_name="market", migration_id="all", fake=False)
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")

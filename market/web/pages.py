@@ -161,7 +161,9 @@ async def read_form(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 def profile_form_values(source: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {name: source.get(name) if source.get(name) is not None else "" for name in PROFILE_FIELDS}
+    values: dict[str, Any] = {
+        name: source.get(name) if source.get(name) is not None else "" for name in PROFILE_FIELDS
+    }
     for name in LIST_FIELDS:
         raw = source.get(name) or []
         values[name] = [raw] if isinstance(raw, str) else list(raw)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
+from jinja2 import Environment, StrictUndefined, pass_context
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from market.domain.accounts import ROLE_LABELS
@@ -46,6 +47,20 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return translations(current_language()).ngettext(singular, plural, n)
 
 
+def _per_request(function: Callable[..., str]) -> Callable[..., str]:
+    """A filter whose output depends on the request's language.
+
+    ``pass_context`` keeps Jinja from folding ``{{ 1234.5|number }}`` into the template once, in
+    whatever language rendered it first.
+    """
+
+    @pass_context
+    def filter_(_context: Any, *args: Any, **kwargs: Any) -> str:
+        return function(*args, **kwargs)
+
+    return filter_
+
+
 def configure_environment(env: Environment) -> None:
     env.undefined = StrictUndefined
     env.trim_blocks = True
@@ -53,10 +68,10 @@ def configure_environment(env: Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
-        number=format_number,
-        money=format_money,
-        datetime=format_datetime,
-        date=format_date,
+        number=_per_request(format_number),
+        money=_per_request(format_money),
+        datetime=_per_request(format_datetime),
+        date=_per_request(format_date),
     )
     tables: dict[str, Any] = {
         "KIND_LABELS": KIND_LABELS,

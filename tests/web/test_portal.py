@@ -80,6 +80,8 @@ async def test_signup_signs_the_new_sme_in(client) -> None:
 
 
 async def test_language_follows_accept_language_then_the_users_choice(client, ctx) -> None:
+    # English first: the template must not keep the first language's number format for everyone.
+    assert "1,234,567.89" in (await client.get("/", headers={"Accept-Language": "en"})).text
     assert "Registre su pyme" in (await client.get("/", headers={"Accept-Language": "es-AR,es;q=0.9"})).text
     _, admin = await organisation_with_admin(ctx)
     await portal_login(client, admin["email"], PASSWORD)

@@ -1,0 +1,112 @@
+"""A real server (``python -m market serve`` in a subprocess, seeded with the demo data) and a
+real Chromium (Debian's, driven by Playwright). In CI a missing browser or axe-core fails."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+from market.settings import PROJECT_ROOT
+from tests.conftest import IN_CI, make_database
+
+CHROMIUM = Path(os.environ.get("MARKET_CHROMIUM", "/usr/bin/chromium"))
+AXE = PROJECT_ROOT / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_PASSWORD = "mercosur-demo-2026"
+
+
+def _missing(what: str) -> None:
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI")
+    pytest.skip(f"{what} is not installed here (make test installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("live")
+    # In a thread of its own: Playwright's sync API may already run an event loop in this one.
+    with ThreadPoolExecutor(1) as executor:
+        url = executor.submit(make_database, f"e2e_{worker_id}", folder).result()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MARKET_DATABASE_URL": url,
+        "MARKET_PORT": str(port),
+        "MARKET_SECRET_KEY": "e2e-secret",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "market", "seed"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True
+    )
+    log = (folder / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "market", "serve", "--no-migrate"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=log,
+        stderr=log,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(base + "/", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("server did not start: " + (folder / "server.log").read_text())
+        time.sleep(0.2)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Module-scoped: Playwright's sync API runs an event loop of its own while it is open, which
+    must be gone before the asynchronous tests of other modules run (``--dist loadscope``)."""
+    if not CHROMIUM.exists():
+        _missing(f"Chromium ({CHROMIUM})")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        _missing(f"axe-core ({AXE})")
+    return AXE.read_text()
