@@ -40,13 +40,13 @@ test-fast: $(DEPS_STAMP) ## Run the suite without the browser tests
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope -q -m "not e2e"
 
 lint: $(DEPS_STAMP) ## ruff and mypy
-	$(PY) -m ruff check market tests
-	$(PY) -m ruff format --check market tests
+	$(PY) -m ruff check market tests bench
+	$(PY) -m ruff format --check market tests bench
 	$(PY) -m mypy
 
 format: $(DEPS_STAMP) ## Format the code
-	$(PY) -m ruff format market tests
-	$(PY) -m ruff check --fix market tests
+	$(PY) -m ruff format market tests bench
+	$(PY) -m ruff check --fix market tests bench
 
 messages: $(DEPS_STAMP) ## Extract translatable text and update the es/pt catalogues
 	$(VENV)/bin/pybabel extract -F market/locale/babel.cfg -k N_ -o market/locale/messages.pot --no-location market templates
