@@ -70,9 +70,9 @@ def test_sme_signs_up_bad_cnpj_keeps_fields_then_portuguese(browser: Any, live_s
     assert page.locator("html").get_attribute("lang") == "pt"
     assert page.get_by_role("heading", level=1).inner_text() == "Calçados Teste Ltda."
     assert page.get_by_text("Minha organização").count() >= 1
-    page.goto(live_server + "/")
-    figures = page.locator(".figures").inner_text()
-    assert "1.234.567,89" in figures and "US$" in figures
+    facts = page.locator(".facts").inner_text()
+    assert "Capacidade mensal" in facts and "4.000 pairs" in facts  # pt-BR: 4.000, not 4,000
+    assert re.search(r"\d{1,2} de [a-zç]+\.? de 20\d\d", facts)  # a Portuguese date
     context.close()
 
 

@@ -80,11 +80,11 @@ async def test_signup_signs_the_new_sme_in(client) -> None:
 
 
 async def test_language_follows_accept_language_then_the_users_choice(client, ctx) -> None:
-    # English first: the template must not keep the first language's number format for everyone.
-    assert "1,234,567.89" in (await client.get("/", headers={"Accept-Language": "en"})).text
     assert "Registre su pyme" in (await client.get("/", headers={"Accept-Language": "es-AR,es;q=0.9"})).text
     _, admin = await organisation_with_admin(ctx)
     await portal_login(client, admin["email"], PASSWORD)
+    await ctx.engine.run_ddl("UPDATE organisation SET monthly_capacity = 12500")
+    assert "12,500 pieces" in (await client.get("/organisation", headers={"Accept-Language": "en"})).text
     page = await client.get("/")
     switched = await client.post(
         "/language", data={"lang": "pt", "next": "/", "_csrf_token": csrf_from(page.text)}
@@ -93,8 +93,11 @@ async def test_language_follows_accept_language_then_the_users_choice(client, ct
     home = await client.get("/", headers={"Accept-Language": "es"})
     assert '<html lang="pt">' in home.text and "Vender" not in home.text
     assert "Venda para empresas líderes" in home.text
-    assert "1.234.567,89" in home.text  # pt-BR number format
-    assert "US$" in home.text
+    # The capacity of 12,500 pieces in the pt-BR number format (and not whichever language
+    # rendered the template first).
+    await ctx.engine.run_ddl("UPDATE organisation SET monthly_capacity = 12500")
+    profile_page = await client.get("/organisation")
+    assert "12.500 pieces" in profile_page.text and "Capacidade mensal" in profile_page.text
     assert (await AppUser.select(AppUser.locale).where(AppUser.id == admin["id"]).first())["locale"] == "pt"
     client.cookies.delete("lang")
     assert "Venda para empresas líderes" in (await client.get("/")).text  # remembered on the account
