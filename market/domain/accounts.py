@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 
-from market.domain.errors import N_, DomainError, FieldCollector, Forbidden
+from market.domain.errors import N_, DomainError, FieldCollector, Forbidden, NotFound
 from market.domain.organisations import OrganisationKind, check_email
 
 
@@ -128,8 +128,6 @@ def can_edit_organisation(actor: Actor, org: OrganisationRef) -> bool:
 def require_view(actor: Actor, org: OrganisationRef) -> None:
     if not can_view_organisation(actor, org):
         # Same answer as for a missing organisation: do not confirm that it exists.
-        from market.domain.errors import NotFound
-
         raise NotFound("organisation")
 
 

@@ -32,7 +32,7 @@ from market.domain.errors import (
 )
 from market.domain.organisations import OrganisationKind, check_email
 from market.i18n import gettext
-from market.services.context import ServiceContext
+from market.services.context import ServiceContext, load_by_id, parse_id
 from market.services.organisations import EMAIL_TAKEN, load_organisation, org_ref
 from market.services.passwords import hash_password, needs_rehash, verify_password
 
@@ -217,10 +217,7 @@ async def list_api_tokens(actor: Actor) -> list[dict[str, Any]]:
 
 
 async def revoke_api_token(ctx: ServiceContext, actor: Actor, token_id: str) -> None:
-    try:
-        key = uuid.UUID(token_id)
-    except ValueError:
-        raise NotFound("token") from None
+    key = parse_id(token_id, "token")
     row = await ApiToken.select(ApiToken.id).where(ApiToken.id == key, ApiToken.user == actor.user_id).first()
     if row is None:
         raise NotFound("token")
@@ -270,15 +267,8 @@ async def list_people(actor: Actor, org_id: str) -> list[dict[str, Any]]:
     )
 
 
-async def load_person(user_id: str) -> dict[str, Any]:
-    try:
-        key = uuid.UUID(user_id)
-    except ValueError:
-        raise NotFound("user") from None
-    row = await AppUser.select().where(AppUser.id == key).first()
-    if row is None:
-        raise NotFound("user")
-    return row
+async def load_person(user_id: str | uuid.UUID) -> dict[str, Any]:
+    return await load_by_id(AppUser, user_id, "user")
 
 
 async def update_person(
@@ -401,13 +391,8 @@ async def list_invitations(actor: Actor, org_id: str) -> list[dict[str, Any]]:
 
 
 async def revoke_invitation(ctx: ServiceContext, actor: Actor, invitation_id: str) -> None:
-    try:
-        key = uuid.UUID(invitation_id)
-    except ValueError:
-        raise NotFound("invitation") from None
-    row = await Invitation.select().where(Invitation.id == key).first()
-    if row is None:
-        raise NotFound("invitation")
+    row = await load_by_id(Invitation, invitation_id, "invitation")
+    key = row["id"]
     org = await load_organisation(row["organisation"])
     require_people_admin(actor, org_ref(org))
     await Invitation.update({Invitation.revoked_at: ctx.now()}).where(

@@ -8,14 +8,33 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from litestar.stores.base import Store
 from piccolo.engine.base import Engine
+from piccolo.table import Table
 
 from market.db.tables import Outbox
+from market.domain.errors import NotFound
 from market.settings import Settings
 
 log = logging.getLogger("market.mail")
+
+
+def parse_id(raw: str | uuid.UUID, what: str) -> uuid.UUID:
+    """An id from a path or form; a malformed one is simply not found."""
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise NotFound(what) from None
+
+
+async def load_by_id(table: type[Table], raw: str | uuid.UUID, what: str) -> dict[str, Any]:
+    """The row with this id, or ``NotFound(what)``."""
+    row = await table.select().where(table._meta.primary_key == parse_id(raw, what)).first()
+    if row is None:
+        raise NotFound(what)
+    return row
 
 
 def utc_now() -> dt.datetime:

@@ -19,7 +19,7 @@ from market.domain.accounts import (
     require_view,
     validate_person,
 )
-from market.domain.errors import N_, DomainError, FieldError, NotFound, ValidationFailed
+from market.domain.errors import N_, DomainError, FieldError, ValidationFailed
 from market.domain.organisations import (
     ACCREDITED_KINDS,
     OrganisationKind,
@@ -27,7 +27,7 @@ from market.domain.organisations import (
     tax_id_key,
     validate_profile,
 )
-from market.services.context import ServiceContext
+from market.services.context import ServiceContext, load_by_id
 from market.services.passwords import hash_password
 
 TAX_ID_TAKEN = FieldError(
@@ -174,14 +174,7 @@ async def agency_register_sme(
 
 
 async def load_organisation(org_id: str | uuid.UUID) -> dict[str, Any]:
-    try:
-        key = uuid.UUID(str(org_id))
-    except ValueError:
-        raise NotFound("organisation") from None
-    row = await Organisation.select().where(Organisation.id == key).first()
-    if row is None:
-        raise NotFound("organisation")
-    return row
+    return await load_by_id(Organisation, org_id, "organisation")
 
 
 async def get_organisation(actor: Actor, org_id: str) -> dict[str, Any]:
