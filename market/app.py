@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
@@ -53,7 +54,12 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
         route_handlers=[
             *API_CONTROLLERS,
             *WEB_CONTROLLERS,
-            create_static_files_router(path="/static", directories=[PROJECT_ROOT / "static"], name="static"),
+            create_static_files_router(
+                path="/static",
+                directories=[PROJECT_ROOT / "static"],
+                name="static",
+                cache_control=CacheControlHeader(max_age=3600, public=True),
+            ),
         ],
         dependencies={"ctx": Provide(lambda: ctx, use_cache=True, sync_to_thread=False)},
         middleware=[DefineMiddleware(RequestContextMiddleware, ctx=ctx)],

@@ -137,6 +137,7 @@ async def start_session(ctx: ServiceContext, user_id: uuid.UUID, replaces: str |
     async with ctx.transaction():
         if replaces:
             await UserSession.delete().where(UserSession.id == digest(replaces))
+        await UserSession.delete().where(UserSession.user == user_id, UserSession.expires_at <= now)
         await UserSession.insert(
             UserSession(
                 id=digest(token),

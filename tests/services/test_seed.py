@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from collections import Counter
+
+from market.db.tables import AppUser, Organisation
+from market.domain.organisations import Country, validate_tax_id
+from market.services.accounts import authenticate
+from market.services.seed import DEMO_PASSWORD, load_demo_data
+
+
+async def test_demo_data_is_complete_valid_and_loads_once(ctx) -> None:
+    first = await load_demo_data(ctx)
+    second = await load_demo_data(ctx)
+    assert first == {"organisations": 46, "users": 11}
+    assert second == {"organisations": 0, "users": 0}
+    orgs = await Organisation.select()
+    kinds = Counter(o["kind"] for o in orgs)
+    assert kinds["lead_firm"] >= 3 and kinds["support_agency"] >= 2 and kinds["sme_supplier"] >= 40
+    assert kinds["platform_operator"] == 1
+    sme_countries = Counter(o["country"] for o in orgs if o["kind"] == "sme_supplier")
+    assert set(sme_countries) == {"AR", "BR", "PY", "UY"}
+    for org in orgs:
+        assert validate_tax_id(Country(org["country"]), org["tax_id"]) == org["tax_id"]
+    roles = {
+        (u["role"], next(o["kind"] for o in orgs if o["id"] == u["organisation"]))
+        for u in await AppUser.select()
+    }
+    for kind in ("lead_firm", "sme_supplier", "support_agency"):
+        assert {("admin", kind), ("member", kind)} <= roles
+    assert ("admin", "platform_operator") in roles
+    user = await authenticate(ctx, "sme@demo.market", DEMO_PASSWORD, "127.0.0.1")
+    assert user["email"] == "sme@demo.market"
