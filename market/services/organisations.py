@@ -183,6 +183,13 @@ async def get_organisation(actor: Actor, org_id: str) -> dict[str, Any]:
     return row
 
 
+async def get_organisation_to_edit(actor: Actor, org_id: str) -> dict[str, Any]:
+    """The organisation, when this actor may change its profile."""
+    row = await load_organisation(org_id)
+    require_edit(actor, org_ref(row))
+    return row
+
+
 async def update_profile(
     ctx: ServiceContext, actor: Actor, org_id: str, data: dict[str, Any]
 ) -> dict[str, Any]:

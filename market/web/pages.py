@@ -376,26 +376,19 @@ class OrganisationPages(Controller):
     @get("/organisation", include_in_schema=False)
     async def own(self, request: Request[Any, Any, Any]) -> Template:
         me = need(request)
-        return render(
-            request,
-            "organisation.html",
-            org=me.organisation,
-            can_edit=me.actor.is_admin,
-            can_manage=me.actor.is_admin,
-        )
+        return render(request, "organisation.html", org=me.organisation, can_edit=me.actor.is_admin)
 
     @get("/organisations/{org_id:str}", include_in_schema=False)
     async def view(self, request: Request[Any, Any, Any], org_id: FromPath[str]) -> Template:
         me = need(request)
         org = await organisations.get_organisation(me.actor, org_id)
-        ref = organisations.org_ref(org)
-        editable = can_edit_organisation(me.actor, ref)
-        return render(request, "organisation.html", org=org, can_edit=editable, can_manage=editable)
+        editable = can_edit_organisation(me.actor, organisations.org_ref(org))
+        return render(request, "organisation.html", org=org, can_edit=editable)
 
     @get("/organisations/{org_id:str}/edit", include_in_schema=False)
     async def edit_form(self, request: Request[Any, Any, Any], org_id: FromPath[str]) -> Template:
         me = need(request)
-        org = await organisations.get_organisation(me.actor, org_id)
+        org = await organisations.get_organisation_to_edit(me.actor, org_id)
         return render(
             request, "organisation_edit.html", org=org, values=profile_form_values(org), **profile_choices()
         )
@@ -405,7 +398,7 @@ class OrganisationPages(Controller):
         self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], org_id: FromPath[str]
     ) -> Response[Any]:
         me = need(request)
-        org = await organisations.get_organisation(me.actor, org_id)
+        org = await organisations.get_organisation_to_edit(me.actor, org_id)
         form = await read_form(request)
         data = profile_from_form(form)
         try:
