@@ -60,6 +60,12 @@ def gettext(message: str, **params: Any) -> str:
     return text % params if params else text
 
 
+def translate(language: str, message: str, **params: Any) -> str:
+    """``message`` in a given language (for e-mails to someone other than the current user)."""
+    text = translations(language if language in LANGUAGES else "en").gettext(message)
+    return text % params if params else text
+
+
 def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
     text = translations(current_language()).ngettext(singular, plural, n)
     params.setdefault("num", n)

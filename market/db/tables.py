@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from piccolo.columns import (
+    JSON,
     UUID,
     Array,
     Boolean,
+    Bytea,
+    Date,
     ForeignKey,
     Integer,
     OnDelete,
+    Real,
     Text,
     Timestamptz,
     Varchar,
@@ -99,4 +103,78 @@ class Outbox(Table, tablename="outbox"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-ALL_TABLES: list[type[Table]] = [Organisation, AppUser, UserSession, Invitation, ApiToken, Outbox]
+class Assessment(Table, tablename="assessment"):
+    """A readiness self-assessment: a draft being filled in, or a submitted (immutable) one."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    questionnaire_version = Varchar(length=20)
+    status = Varchar(length=16, index=True)
+    answers = JSON(default="{}")
+    step = Integer(default=0)
+    dimension_scores = JSON(default="{}")
+    kpis = JSON(default="{}")
+    overall = Real(null=True, default=None)
+    level = Integer(null=True, default=None)
+    submitted_by = UUID(null=True, default=None)
+    submitted_at = Timestamptz(null=True, default=None)
+    valid_until = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Certificate(Table, tablename="certificate"):
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    type = Varchar(length=20)
+    issuer = Varchar(length=200)
+    number = Varchar(length=80)
+    scope = Varchar(length=500, default="")
+    issued_on = Date()
+    expires_on = Date(index=True)
+    verification = Varchar(length=16, default="pending")
+    review_reason = Text(default="")
+    reviewed_by = UUID(null=True, default=None)
+    reviewed_at = Timestamptz(null=True, default=None)
+    file_name = Varchar(length=200)
+    content_type = Varchar(length=40)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    reminders_sent = Array(base_column=Integer())
+    uploaded_by = UUID(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CertificateFile(Table, tablename="certificate_file"):
+    """The uploaded document, apart from the row so that lists never load it."""
+
+    id = UUID(primary_key=True)
+    certificate = ForeignKey(references=Certificate, on_delete=OnDelete.cascade, unique=True)
+    content = Bytea()
+
+
+class Notification(Table, tablename="notification"):
+    """An in-app message to an organisation; ``message`` is the English msgid, translated when shown."""
+
+    id = UUID(primary_key=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    code = Varchar(length=60)
+    message = Text()
+    params = JSON(default="{}")
+    link = Varchar(length=200, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    read_at = Timestamptz(null=True, default=None)
+
+
+ALL_TABLES: list[type[Table]] = [
+    Organisation,
+    AppUser,
+    UserSession,
+    Invitation,
+    ApiToken,
+    Outbox,
+    Assessment,
+    Certificate,
+    CertificateFile,
+    Notification,
+]

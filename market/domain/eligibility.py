@@ -169,9 +169,7 @@ def check_eligibility(requirements: RequirementSet, passport: Passport, now: dt.
                 Gap(
                     "readiness.level_too_low",
                     N_("Your readiness level is %(level)s; %(required)s is required."),
-                    N_(
-                        "See what your next level needs on your readiness page, or ask your agency for help."
-                    ),
+                    N_("See what your next level needs on your readiness page, or ask your agency for help."),
                     {"level": LEVEL_LABELS[level], "required": LEVEL_LABELS[requirements.min_level]},
                 )
             )

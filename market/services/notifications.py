@@ -1,0 +1,50 @@
+"""In-app notifications to an organisation (and, through the outbox, e-mail to its people)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from market.db.tables import AppUser, Notification
+from market.domain.accounts import Actor, OrganisationRef, require_view
+from market.i18n import translate
+from market.services.context import ServiceContext
+
+
+async def notify(
+    ctx: ServiceContext,
+    organisation_id: uuid.UUID,
+    code: str,
+    message: str,
+    params: dict[str, Any],
+    link: str = "",
+) -> None:
+    """Tell an organisation something; ``message`` is an English msgid translated when shown."""
+    await Notification.insert(
+        Notification(
+            id=uuid.uuid4(),
+            organisation=organisation_id,
+            code=code,
+            message=message,
+            params=params,
+            link=link,
+            created_at=ctx.now(),
+        )
+    )
+    people = await AppUser.select(AppUser.email, AppUser.locale).where(
+        AppUser.organisation == organisation_id, AppUser.disabled.eq(False)
+    )
+    for person in people:
+        text = translate(person["locale"] or ctx.settings.default_locale, message, **params)
+        await ctx.send_mail(person["email"], text[:200], text)
+
+
+async def list_notifications(actor: Actor, org: OrganisationRef, limit: int = 50) -> list[dict[str, Any]]:
+    require_view(actor, org)
+    return await (
+        Notification.select()
+        .where(Notification.organisation == uuid.UUID(org.id))
+        .order_by(Notification.created_at, ascending=False)
+        .limit(limit)
+        .output(load_json=True)
+    )
