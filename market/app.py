@@ -22,12 +22,14 @@ from litestar.template.config import TemplateConfig
 
 from market.api.controllers import API_CONTROLLERS
 from market.api.errors import api_exception_response
+from market.api.readiness import ReadinessController
 from market.db.engine import build_engine, start_engine, stop_engine
 from market.db.migrate import bind_tables
 from market.services.context import ServiceContext, utc_now
 from market.settings import PROJECT_ROOT, Settings, load_settings
 from market.web.middleware import RequestContextMiddleware, add_security_headers
 from market.web.pages import WEB_CONTROLLERS, web_exception_response
+from market.web.readiness import CertificatePages, ReadinessPages
 from market.web.templating import configure_templates
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -53,7 +55,10 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
     app = Litestar(
         route_handlers=[
             *API_CONTROLLERS,
+            ReadinessController,
             *WEB_CONTROLLERS,
+            ReadinessPages,
+            CertificatePages,
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],

@@ -21,6 +21,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from market.domain.errors import Msg
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "es", "pt")
 #: The regional locale used to format numbers, dates and money for each language.
@@ -55,15 +57,21 @@ def current_language() -> str:
     return _current_language.get()
 
 
+def _render(catalogue: NullTranslations, message: str, params: dict[str, Any]) -> str:
+    text = catalogue.gettext(message)
+    if not params:
+        return text
+    # Labels passed as parameters (``Msg``) are translated too; user data is left alone.
+    return text % {k: catalogue.gettext(v) if isinstance(v, Msg) else v for k, v in params.items()}
+
+
 def gettext(message: str, **params: Any) -> str:
-    text = translations(current_language()).gettext(message)
-    return text % params if params else text
+    return _render(translations(current_language()), message, params)
 
 
 def translate(language: str, message: str, **params: Any) -> str:
     """``message`` in a given language (for e-mails to someone other than the current user)."""
-    text = translations(language if language in LANGUAGES else "en").gettext(message)
-    return text % params if params else text
+    return _render(translations(language if language in LANGUAGES else "en"), message, params)
 
 
 def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:

@@ -39,7 +39,7 @@ class Settings(BaseSettings):
         "open forms do not, across restarts).",
     )
     assessment_valid_days: int = Field(default=365, ge=1, le=3 * 365)
-    max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=50 * 1024 * 1024)
+    max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=10 * 1024 * 1024)
     login_throttle_free_attempts: int = Field(default=5, ge=1)
     login_throttle_max_delay_seconds: int = Field(default=60, ge=1)
     sqlite_readers: int = Field(default=4, ge=1, le=32)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from market.domain.certificates import CertificateType, CertificateView, Verification, is_valid
-from market.domain.errors import N_
+from market.domain.errors import N_, FieldCollector, Msg
 from market.domain.organisations import COUNTRY_LABELS, Country
 from market.domain.readiness import LEVEL_LABELS, Level, Scores, assess_level
 
@@ -75,7 +75,7 @@ def _certificate_gap(
     wanted: CertificateType, certificates: Sequence[CertificateView], now: dt.datetime
 ) -> Gap | None:
     mine = [c for c in certificates if c.type is wanted]
-    name = wanted.label
+    name = Msg(wanted.label)
     if any(is_valid(c, now) and c.verification is Verification.VERIFIED for c in mine):
         return None
     if any(is_valid(c, now) and c.verification is Verification.PENDING for c in mine):
@@ -120,7 +120,7 @@ def check_eligibility(requirements: RequirementSet, passport: Passport, now: dt.
                 "eligibility.country",
                 N_("Firms from %(country)s cannot bid; allowed: %(allowed)s."),
                 N_("Bid together with a firm from an allowed country."),
-                {"country": COUNTRY_LABELS[passport.country], "allowed": allowed},
+                {"country": Msg(COUNTRY_LABELS[passport.country]), "allowed": allowed},
             )
         )
 
@@ -170,7 +170,10 @@ def check_eligibility(requirements: RequirementSet, passport: Passport, now: dt.
                     "readiness.level_too_low",
                     N_("Your readiness level is %(level)s; %(required)s is required."),
                     N_("See what your next level needs on your readiness page, or ask your agency for help."),
-                    {"level": LEVEL_LABELS[level], "required": LEVEL_LABELS[requirements.min_level]},
+                    {
+                        "level": Msg(LEVEL_LABELS[level]),
+                        "required": Msg(LEVEL_LABELS[requirements.min_level]),
+                    },
                 )
             )
         for kpi, limit in sorted(requirements.min_kpis.items()):
@@ -185,7 +188,7 @@ def check_eligibility(requirements: RequirementSet, passport: Passport, now: dt.
                         else N_("%(kpi)s must be at least %(limit)s (yours: %(value)s)."),
                         N_("Improve this figure and submit a new self-assessment."),
                         {
-                            "kpi": KPI_LABELS.get(kpi, kpi),
+                            "kpi": Msg(KPI_LABELS.get(kpi, kpi)),
                             "limit": limit,
                             "value": "—" if value is None else value,
                         },
@@ -196,3 +199,74 @@ def check_eligibility(requirements: RequirementSet, passport: Passport, now: dt.
         if gap is not None:
             gaps.append(gap)
     return Eligibility(tuple(gaps), level)
+
+
+def parse_requirements(raw: Mapping[str, Any]) -> RequirementSet:
+    """A requirement set from query or form values (lists as lists or comma-separated text).
+
+    ``kpi`` entries read ``name:value`` (``on_time_delivery:95``); every bad value is reported.
+    """
+    errors = FieldCollector()
+
+    def items(name: str) -> list[str]:
+        value = raw.get(name)
+        parts = value if isinstance(value, list | tuple) else [value] if value else []
+        return [p.strip() for part in parts for p in str(part).split(",") if p.strip()]
+
+    level = Level.L0
+    level_text = str(raw.get("min_level") or "L0").upper().removeprefix("L")
+    if level_text.isdigit() and int(level_text) <= max(Level):
+        level = Level(int(level_text))
+    else:
+        errors.add("min_level", "eligibility.level_unknown", N_("Choose a level from L0 to L4."))
+    wanted: set[CertificateType] = set()
+    for name in items("certificates"):
+        try:
+            wanted.add(CertificateType(name))
+        except ValueError:
+            errors.add(
+                "certificates",
+                "eligibility.certificate_unknown",
+                N_("Unknown certificate: %(name)s."),
+                name=name[:30],
+            )
+    countries: set[Country] = set()
+    for code in items("countries"):
+        try:
+            countries.add(Country(code.upper()))
+        except ValueError:
+            errors.add(
+                "countries",
+                "eligibility.country_unknown",
+                N_("Unknown country: %(country)s."),
+                country=code[:10],
+            )
+    max_age: int | None = None
+    age_text = str(raw.get("max_assessment_age_days") or "").strip()
+    if age_text:
+        if age_text.isdigit() and int(age_text) <= 3650:
+            max_age = int(age_text)
+        else:
+            errors.add(
+                "max_assessment_age_days",
+                "eligibility.age_invalid",
+                N_("Enter a number of days from 0 to 3650."),
+            )
+    kpis: dict[str, float] = {}
+    for entry in items("kpi"):
+        name, _, value = entry.partition(":")
+        try:
+            if name not in KPI_LABELS:
+                raise ValueError(name)
+            number = float(value)
+            if not 0 <= number <= 10_000:
+                raise ValueError(value)
+            kpis[name] = number
+        except ValueError:
+            errors.add(
+                "kpi",
+                "eligibility.kpi_invalid",
+                N_("Write KPI limits as name:value, for example on_time_delivery:95."),
+            )
+    errors.raise_if_any()
+    return RequirementSet(level, frozenset(wanted), frozenset(countries), max_age, kpis)

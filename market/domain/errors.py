@@ -17,6 +17,12 @@ def N_(message: str) -> str:
     return message
 
 
+class Msg(str):
+    """A message parameter that is itself translatable text (a label, not user data)."""
+
+    __slots__ = ()
+
+
 class ErrorKind(StrEnum):
     INVALID = "invalid"
     UNAUTHENTICATED = "unauthenticated"

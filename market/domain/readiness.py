@@ -12,7 +12,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from market.domain.certificates import CertificateType, CertificateView, counting_types
-from market.domain.errors import N_, FieldCollector, FieldError, ValidationFailed
+from market.domain.errors import N_, FieldCollector, FieldError, Msg, ValidationFailed
 
 LANGS = ("en", "es", "pt")
 
@@ -336,7 +336,7 @@ def _dimension(name: str, minimum: float) -> Condition:
     return Condition(
         f"readiness.{name}_below",
         N_("Raise “%(dimension)s” to %(min)s (now %(now)s)."),
-        {"dimension": DIMENSION_LABELS[name], "min": minimum, "name": name},
+        {"dimension": Msg(DIMENSION_LABELS[name]), "min": minimum, "name": name},
         lambda s, _v, _a: s.dimensions.get(name, 0.0) >= minimum,
     )
 

@@ -84,28 +84,43 @@ async def _draft_row(org_id: uuid.UUID) -> dict[str, Any] | None:
 
 
 async def get_draft(ctx: ServiceContext, actor: Actor, org_id: str) -> dict[str, Any]:
-    """The open draft, started on first use with the current questionnaire."""
+    """The open draft, or an empty one on the current questionnaire (stored on first save)."""
     org = await _sme(actor, org_id, fill=True)
     draft = await _draft_row(org["id"])
     if draft is not None:
         return draft
+    return {
+        "id": None,
+        "organisation": org["id"],
+        "questionnaire_version": current_questionnaire().version,
+        "status": DRAFT,
+        "answers": {},
+        "step": 0,
+        "updated_at": None,
+    }
+
+
+async def _open_draft(ctx: ServiceContext, actor: Actor, org_id: str) -> dict[str, Any]:
+    """The open draft, created if there is none (one per SME at a time)."""
+    draft = await get_draft(ctx, actor, org_id)
+    if draft["id"] is not None:
+        return draft
     async with ctx.transaction():
-        draft = await _draft_row(org["id"])
-        if draft is None:
+        if await _draft_row(draft["organisation"]) is None:
             await Assessment.insert(
                 Assessment(
                     id=uuid.uuid4(),
-                    organisation=org["id"],
-                    questionnaire_version=current_questionnaire().version,
+                    organisation=draft["organisation"],
                     status=DRAFT,
                     answers={},
+                    questionnaire_version=draft["questionnaire_version"],
                     created_at=ctx.now(),
                     updated_at=ctx.now(),
                 )
             )
-    draft = await _draft_row(org["id"])
-    assert draft is not None
-    return draft
+    created = await _draft_row(draft["organisation"])
+    assert created is not None
+    return created
 
 
 @dataclass(frozen=True)
@@ -118,7 +133,7 @@ async def save_draft(
     ctx: ServiceContext, actor: Actor, org_id: str, raw: dict[str, Any], step: int | None = None
 ) -> DraftSaved:
     """Keep every good answer (a cleared field removes its answer); report the bad ones."""
-    draft = await get_draft(ctx, actor, org_id)
+    draft = await _open_draft(ctx, actor, org_id)
     questionnaire = questionnaire_of(draft["questionnaire_version"])
     good, problems = check_answers(questionnaire, raw, ctx.now().date(), complete=False)
     answers = dict(draft["answers"])
@@ -137,7 +152,7 @@ async def save_draft(
 
 async def submit(ctx: ServiceContext, actor: Actor, org_id: str) -> dict[str, Any]:
     """Score the draft and freeze it as the firm's current assessment, valid for a fixed period."""
-    draft = await get_draft(ctx, actor, org_id)
+    draft = await _open_draft(ctx, actor, org_id)
     questionnaire = questionnaire_of(draft["questionnaire_version"])
     now = ctx.now()
     answers = validate_answers(questionnaire, draft["answers"], now.date(), complete=True)

@@ -57,6 +57,12 @@ FLASH_MESSAGES = {
     "accreditation_saved": N_("Accreditation saved."),
     "account_created": N_("Your account is ready. Sign in with your e-mail and password."),
     "sme_registered": N_("The SME is registered. Invite its people from its page."),
+    "draft_saved": N_("Your answers are saved. Come back any time to go on."),
+    "assessment_submitted": N_("Your self-assessment is submitted and scored."),
+    "certificate_added": N_("The certificate is in your wallet; your agency will verify it."),
+    "certificate_verified": N_("The certificate is verified."),
+    "certificate_rejected": N_("The certificate is rejected; the SME sees your reason."),
+    "reason_required": N_("Say why the certificate is rejected (3 to 500 characters)."),
 }
 
 
@@ -80,6 +86,13 @@ PAGES = [
     PortalPage("/operator/organisations", "operator"),
     PortalPage("/agency/smes", "agency"),
     PortalPage("/agency/smes/new", "agency"),
+    PortalPage("/readiness", "sme"),
+    PortalPage("/readiness/assessment", "sme"),
+    PortalPage("/readiness/assessment?step=5", "sme"),
+    PortalPage("/readiness/check", "sme"),
+    PortalPage("/readiness/check?min_level=L3&certificates=iso_9001", "sme"),
+    PortalPage("/certificates", "sme"),
+    PortalPage("/agency/certificates", "agency"),
 ]
 
 

@@ -1,0 +1,56 @@
+"""Charts drawn on the server as SVG: no JavaScript, readable on a phone, with a table beside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from market.i18n import format_date
+
+
+@dataclass(frozen=True)
+class Point:
+    x: float
+    y: float
+    value: float
+    level: int
+    level_label: str
+    date: str
+
+
+@dataclass(frozen=True)
+class LineChart:
+    width: int
+    height: int
+    left: int
+    bottom: int
+    points: list[Point]
+    ticks: list[tuple[float, int]]
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+
+def history_chart(history: list[dict[str, Any]], level_labels: dict[int, str]) -> LineChart | None:
+    """The overall score of each submitted assessment over time (0-100 on the vertical axis)."""
+    if not history:
+        return None
+    width, height, left, top, bottom = 640, 240, 40, 16, 200
+    span = max(1, len(history) - 1)
+    points = []
+    for index, row in enumerate(history):
+        x = left + (width - left - 24) * (index / span if len(history) > 1 else 0.5)
+        y = bottom - (bottom - top) * float(row["overall"]) / 100
+        points.append(
+            Point(
+                x,
+                y,
+                float(row["overall"]),
+                int(row["level"]),
+                level_labels[int(row["level"])],
+                format_date(row["submitted_at"]),
+            )
+        )
+    ticks = [(bottom - (bottom - top) * v / 100, v) for v in (0, 25, 50, 75, 100)]
+    return LineChart(width, height, left, bottom, points, ticks)
