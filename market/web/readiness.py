@@ -118,10 +118,18 @@ class ReadinessPages(Controller):
         if step < STEPS:
             for question in questionnaire.dimensions[step].questions:
                 raw[question.id] = form.get(question.id, "")
-        target = {"next": step + 1, "back": step - 1, "save": step}.get(action, step)
+        target = {"next": step + 1, "back": step - 1}.get(action, step)
         saved = await readiness.save_draft(
             ctx, me.actor, me.actor.organisation_id, raw, max(0, min(target, STEPS))
         )
+        if action == "save" and not saved.problems:
+            # "Continue" later opens the first step that still has unanswered questions.
+            answers = saved.draft["answers"]
+            resume = next(
+                (i for i, d in enumerate(questionnaire.dimensions) if any(q.id not in answers for q in d.questions)),
+                STEPS,
+            )
+            saved = await readiness.save_draft(ctx, me.actor, me.actor.organisation_id, {}, resume)
         if saved.problems:
             values = {
                 **saved.draft["answers"],
