@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import secrets
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from market.api.errors import api_exception_response
 from market.api.readiness import ReadinessController
 from market.db.engine import build_engine, start_engine, stop_engine
 from market.db.migrate import bind_tables
+from market.services import certificates, onboarding
 from market.services.context import ServiceContext, utc_now
 from market.settings import PROJECT_ROOT, Settings, load_settings
 from market.web.middleware import RequestContextMiddleware, add_security_headers
@@ -35,6 +37,19 @@ from market.web.templating import configure_templates
 MAX_BODY_BYTES = 1024 * 1024
 
 
+async def start_background(ctx: ServiceContext) -> None:
+    """Resume work a stopped server left unfinished; send certificate reminders every hour."""
+    for job_id in await onboarding.unfinished_jobs():
+        ctx.spawn(onboarding.run_job(ctx, job_id, ctx.settings.invitation_url), f"onboarding job {job_id}")
+
+    async def reminders() -> None:
+        while True:
+            await certificates.send_due_reminders(ctx)
+            await asyncio.sleep(3600)
+
+    ctx.spawn(reminders(), "certificate reminders")
+
+
 def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datetime] = utc_now) -> Litestar:
     settings = settings or load_settings()
     engine = build_engine(settings)
@@ -43,8 +58,10 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
 
     async def on_startup() -> None:
         await start_engine(engine, settings)
+        await start_background(ctx)
 
     async def on_shutdown() -> None:
+        await ctx.stop_background()
         await stop_engine(engine)
 
     def handle_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:

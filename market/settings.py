@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         default="sqlite:///var/market.sqlite3",
         description="sqlite:///relative/or/absolute/path or postgresql://user@host:port/db",
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="The address people open; used in e-mailed links."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     debug: bool = False
@@ -54,6 +57,11 @@ class Settings(BaseSettings):
         if scheme not in {"sqlite", "postgres", "postgresql"}:
             raise ValueError("MARKET_DATABASE_URL must start with sqlite:/// or postgresql://")
         return value
+
+    @property
+    def invitation_url(self) -> str:
+        """Where invited people enter their code (the code itself is never put in a URL)."""
+        return self.public_url.rstrip("/") + "/invitations/accept"
 
     @property
     def is_sqlite(self) -> bool:

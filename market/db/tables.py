@@ -166,6 +166,63 @@ class Notification(Table, tablename="notification"):
     read_at = Timestamptz(null=True, default=None)
 
 
+class AgencyAccess(Table, tablename="agency_access"):
+    """An SME's consent that a support agency sees its passport and coaches it (revocable)."""
+
+    id = UUID(primary_key=True)
+    sme = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    agency = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    granted_by = UUID(null=True, default=None)
+    granted_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class CoachingTask(Table, tablename="coaching_task"):
+    """A gap turned into work: what the SME does, by when; both sides see it."""
+
+    id = UUID(primary_key=True)
+    sme = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    agency = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    gap_code = Varchar(length=60, default="")
+    title = Varchar(length=200)
+    details = Text(default="")
+    due_on = Date()
+    status = Varchar(length=16, default="open")
+    created_by = UUID(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class BenchmarkReference(Table, tablename="benchmark_reference"):
+    """A reference value an agency sets for a dimension or KPI of its cohort."""
+
+    id = UUID(primary_key=True)
+    agency = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    metric = Varchar(length=40)
+    value = Real()
+    set_at = Timestamptz(default=TimestamptzNow())
+
+
+class OnboardingJob(Table, tablename="onboarding_job"):
+    """A bulk onboarding CSV an agency uploaded, processed in the background with progress."""
+
+    id = UUID(primary_key=True)
+    agency = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    file_name = Varchar(length=200)
+    file_sha256 = Varchar(length=64)
+    content = Bytea()
+    status = Varchar(length=16, default="queued")
+    total = Integer(default=0)
+    processed = Integer(default=0)
+    created_count = Integer(default=0)
+    existing_count = Integer(default=0)
+    failed_count = Integer(default=0)
+    report = JSON(default="[]")
+    created_by = UUID(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     AppUser,
@@ -177,4 +234,8 @@ ALL_TABLES: list[type[Table]] = [
     Certificate,
     CertificateFile,
     Notification,
+    AgencyAccess,
+    CoachingTask,
+    BenchmarkReference,
+    OnboardingJob,
 ]

@@ -101,16 +101,20 @@ class OrganisationRef:
     id: str
     kind: OrganisationKind
     onboarded_by: str | None
+    #: Agencies the SME consented to (beside the one that onboarded it).
+    consenting_to: frozenset[str] = frozenset()
+
+
+def supports(actor: Actor, org: OrganisationRef) -> bool:
+    """The actor's agency onboarded this SME or was granted access by it."""
+    return actor.organisation_kind is OrganisationKind.SUPPORT_AGENCY and (
+        org.onboarded_by == actor.organisation_id or actor.organisation_id in org.consenting_to
+    )
 
 
 def can_view_organisation(actor: Actor, org: OrganisationRef) -> bool:
-    """Members see their own organisation; agencies the SMEs they onboarded; the operator all."""
-    if actor.organisation_id == org.id or actor.is_operator:
-        return True
-    return (
-        actor.organisation_kind is OrganisationKind.SUPPORT_AGENCY
-        and org.onboarded_by == actor.organisation_id
-    )
+    """Members see their own organisation; agencies the SMEs they support; the operator all."""
+    return actor.organisation_id == org.id or actor.is_operator or supports(actor, org)
 
 
 def can_edit_organisation(actor: Actor, org: OrganisationRef) -> bool:

@@ -252,7 +252,7 @@ async def resolve_api_token(ctx: ServiceContext, secret: str) -> SignedIn | None
 
 async def list_people(actor: Actor, org_id: str) -> list[dict[str, Any]]:
     org = await load_organisation(org_id)
-    require_view(actor, org_ref(org))
+    require_view(actor, await org_ref(org))
     return (
         await AppUser.select(
             AppUser.id,
@@ -278,7 +278,7 @@ async def update_person(
     """Change a person's role or disable them; disabling ends every session at once."""
     person = await load_person(user_id)
     org = await load_organisation(person["organisation"])
-    require_people_admin(actor, org_ref(org))
+    require_people_admin(actor, await org_ref(org))
     if str(person["id"]) == actor.user_id and (disabled or role is Role.MEMBER):
         raise DomainError(
             "people.not_yourself", N_("You cannot disable yourself or remove your own administrator role.")
@@ -316,12 +316,55 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
+async def record_invitation(
+    ctx: ServiceContext, org: dict[str, Any], email: str, role: Role, inviter_id: str, accept_url: str
+) -> tuple[uuid.UUID, str]:
+    """Store an invitation (replacing an open one for the same address) and mail its code.
+
+    Runs inside the caller's transaction; the caller has checked permission and the address.
+    """
+    code = new_invitation_code()
+    now = ctx.now()
+    invitation_id = uuid.uuid4()
+    await Invitation.update({Invitation.revoked_at: now}).where(
+        Invitation.organisation == org["id"],
+        Invitation.email == email,
+        Invitation.accepted_at.is_null(),
+        Invitation.revoked_at.is_null(),
+    )
+    await Invitation.insert(
+        Invitation(
+            id=invitation_id,
+            organisation=org["id"],
+            email=email,
+            role=role.value,
+            token_hash=digest(normalise_code(code)),
+            invited_by=uuid.UUID(inviter_id),
+            created_at=now,
+            expires_at=now + dt.timedelta(days=ctx.settings.invitation_days),
+        )
+    )
+    await ctx.send_mail(
+        email,
+        gettext("Invitation to %(org)s on the SME marketplace", org=org["legal_name"]),
+        gettext(
+            "You are invited to join %(org)s. Open %(url)s and enter the code %(code)s. "
+            "The code works once and expires in %(days)s days.",
+            org=org["legal_name"],
+            url=accept_url,
+            code=code,
+            days=ctx.settings.invitation_days,
+        ),
+    )
+    return invitation_id, code
+
+
 async def invite(
     ctx: ServiceContext, actor: Actor, org_id: str, email: str, role: Role, accept_url: str
 ) -> tuple[dict[str, Any], str]:
     """Invite someone into an organisation; the single-use code is mailed and shown once."""
     org = await load_organisation(org_id)
-    require_people_admin(actor, org_ref(org))
+    require_people_admin(actor, await org_ref(org))
     checked = check_email(email)
     if checked is None:
         raise ValidationFailed(
@@ -333,41 +376,8 @@ async def invite(
         )
     if await AppUser.exists().where(AppUser.email == checked):
         raise ValidationFailed([EMAIL_TAKEN])
-    code = new_invitation_code()
-    now = ctx.now()
-    invitation_id = uuid.uuid4()
     async with ctx.transaction():
-        # A new invitation for the same address replaces the open one.
-        await Invitation.update({Invitation.revoked_at: now}).where(
-            Invitation.organisation == org["id"],
-            Invitation.email == checked,
-            Invitation.accepted_at.is_null(),
-            Invitation.revoked_at.is_null(),
-        )
-        await Invitation.insert(
-            Invitation(
-                id=invitation_id,
-                organisation=org["id"],
-                email=checked,
-                role=role.value,
-                token_hash=digest(normalise_code(code)),
-                invited_by=uuid.UUID(actor.user_id),
-                created_at=now,
-                expires_at=now + dt.timedelta(days=ctx.settings.invitation_days),
-            )
-        )
-        await ctx.send_mail(
-            checked,
-            gettext("Invitation to %(org)s on the SME marketplace", org=org["legal_name"]),
-            gettext(
-                "You are invited to join %(org)s. Open %(url)s and enter the code %(code)s. "
-                "The code works once and expires in %(days)s days.",
-                org=org["legal_name"],
-                url=accept_url,
-                code=code,
-                days=ctx.settings.invitation_days,
-            ),
-        )
+        invitation_id, code = await record_invitation(ctx, org, checked, role, actor.user_id, accept_url)
     row = await Invitation.select().where(Invitation.id == invitation_id).first()
     assert row is not None
     return row, code
@@ -375,7 +385,7 @@ async def invite(
 
 async def list_invitations(actor: Actor, org_id: str) -> list[dict[str, Any]]:
     org = await load_organisation(org_id)
-    require_people_admin(actor, org_ref(org))
+    require_people_admin(actor, await org_ref(org))
     return (
         await Invitation.select(
             Invitation.id,
@@ -395,7 +405,7 @@ async def revoke_invitation(ctx: ServiceContext, actor: Actor, invitation_id: st
     row = await load_by_id(Invitation, invitation_id, "invitation")
     key = row["id"]
     org = await load_organisation(row["organisation"])
-    require_people_admin(actor, org_ref(org))
+    require_people_admin(actor, await org_ref(org))
     await Invitation.update({Invitation.revoked_at: ctx.now()}).where(
         Invitation.id == key, Invitation.accepted_at.is_null()
     )

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from market.db.tables import Certificate, CertificateFile, Organisation
-from market.domain.accounts import Actor, can_view_organisation, require_agency, require_view
+from market.domain.accounts import Actor, can_view_organisation, require_agency, require_view, supports
 from market.domain.certificates import CertificateType, Verification, reminder_due
 from market.domain.errors import N_, DomainError, FieldCollector, Forbidden, NotFound
 from market.domain.organisations import OrganisationKind
 from market.services.context import ServiceContext, load_by_id
 from market.services.notifications import notify
-from market.services.organisations import load_organisation, org_ref
+from market.services.organisations import load_organisation, org_ref, supported_sme_ids
 
 #: Accepted documents, recognised by their first bytes (the browser's content type is not trusted).
 SIGNATURES = {
@@ -50,7 +50,7 @@ async def add_certificate(
 ) -> dict[str, Any]:
     """Put a certificate and its document in an SME's wallet; an agency then verifies it."""
     org = await load_organisation(org_id)
-    require_view(actor, org_ref(org))
+    require_view(actor, await org_ref(org))
     if actor.organisation_id != str(org["id"]) or org["kind"] != OrganisationKind.SME_SUPPLIER.value:
         raise Forbidden(
             "certificate.own_only", N_("Only the SME's own people add certificates to its wallet.")
@@ -132,10 +132,11 @@ async def add_certificate(
         await CertificateFile.insert(
             CertificateFile(id=uuid.uuid4(), certificate=certificate_id, content=upload.data)
         )
-        if org["onboarded_by"]:
+        ref = await org_ref(org)
+        for agency in sorted({a for a in (ref.onboarded_by, *ref.consenting_to) if a}):
             await notify(
                 ctx,
-                org["onboarded_by"],
+                uuid.UUID(agency),
                 "certificate.to_verify",
                 N_("%(org)s added a %(certificate)s certificate to verify."),
                 {"org": org["legal_name"], "certificate": kind.label},
@@ -146,7 +147,7 @@ async def add_certificate(
 
 async def list_certificates(actor: Actor, org_id: str) -> list[dict[str, Any]]:
     org = await load_organisation(org_id)
-    require_view(actor, org_ref(org))
+    require_view(actor, await org_ref(org))
     return (
         await Certificate.select()
         .where(Certificate.organisation == org["id"])
@@ -157,7 +158,7 @@ async def list_certificates(actor: Actor, org_id: str) -> list[dict[str, Any]]:
 async def _with_owner(actor: Actor, certificate_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     certificate = await load_by_id(Certificate, certificate_id, "certificate")
     owner = await load_organisation(certificate["organisation"])
-    if not can_view_organisation(actor, org_ref(owner)):
+    if not can_view_organisation(actor, await org_ref(owner)):
         raise NotFound("certificate")
     return certificate, owner
 
@@ -183,7 +184,7 @@ async def review(
     """The SME's agency verifies the certificate, or rejects it with a reason."""
     require_agency(actor)
     certificate, owner = await _with_owner(actor, certificate_id)
-    if owner["onboarded_by"] is None or str(owner["onboarded_by"]) != actor.organisation_id:
+    if not supports(actor, await org_ref(owner)):
         raise NotFound("certificate")
     reason = reason.strip()
     if not verified and not 3 <= len(reason) <= 500:
@@ -226,7 +227,9 @@ async def pending_for_agency(actor: Actor) -> list[dict[str, Any]]:
     """Certificates waiting for this agency's verification, oldest first."""
     require_agency(actor)
     smes = await Organisation.select(Organisation.id, Organisation.legal_name).where(
-        Organisation.onboarded_by == uuid.UUID(actor.organisation_id)
+        Organisation.id.is_in(
+            [uuid.UUID(actor.organisation_id), *await supported_sme_ids(actor.organisation_id)]
+        )
     )
     names = {row["id"]: row["legal_name"] for row in smes}
     if not names:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ class ServiceContext:
     engine: Engine
     store: Store
     clock: Callable[[], dt.datetime] = field(default=utc_now)
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -56,6 +58,27 @@ class ServiceContext:
         """One write transaction (IMMEDIATE on SQLite)."""
         async with self.engine.transaction():
             yield
+
+    def spawn(self, work: Coroutine[Any, Any, None], what: str) -> asyncio.Task[None]:
+        """Run ``work`` in the background of this process, logging (not losing) its failure."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logging.getLogger("market.background").exception("background work failed: %s", what)
+
+        task = asyncio.get_running_loop().create_task(guarded())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    async def stop_background(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
 
     async def send_mail(self, recipient: str, subject: str, body: str) -> None:
         """The default sender: keep the message in the outbox table and log it."""

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from market.db.engine import is_unique_violation
-from market.db.tables import AppUser, Organisation
+from market.db.tables import AgencyAccess, AppUser, Organisation
 from market.domain.accounts import (
     Actor,
     NewPerson,
@@ -38,16 +38,34 @@ EMAIL_TAKEN = FieldError("email", "person.email_taken", N_("An account with this
 MAX_PER_PAGE = 100
 
 
-def org_ref(row: dict[str, Any]) -> OrganisationRef:
+async def supported_sme_ids(agency_id: str | uuid.UUID) -> list[uuid.UUID]:
+    """The SMEs an agency supports: those it onboarded and those that granted it access."""
+    agency = uuid.UUID(str(agency_id))
+    onboarded = await Organisation.select(Organisation.id).where(Organisation.onboarded_by == agency)
+    granted = await AgencyAccess.select(AgencyAccess.sme).where(
+        AgencyAccess.agency == agency, AgencyAccess.revoked_at.is_null()
+    )
+    return list(dict.fromkeys([row["id"] for row in onboarded] + [row["sme"] for row in granted]))
+
+
+async def org_ref(row: dict[str, Any]) -> OrganisationRef:
+    """What the access rules need: kind, onboarding agency and the agencies the SME consented to."""
     onboarded_by = row.get("onboarded_by")
+    consenting: frozenset[str] = frozenset()
+    if row["kind"] == OrganisationKind.SME_SUPPLIER.value:
+        grants = await AgencyAccess.select(AgencyAccess.agency).where(
+            AgencyAccess.sme == row["id"], AgencyAccess.revoked_at.is_null()
+        )
+        consenting = frozenset(str(g["agency"]) for g in grants)
     return OrganisationRef(
         id=str(row["id"]),
         kind=OrganisationKind(row["kind"]),
         onboarded_by=str(onboarded_by) if onboarded_by else None,
+        consenting_to=consenting,
     )
 
 
-def _profile_columns(profile: OrganisationProfile) -> dict[str, Any]:
+def profile_columns(profile: OrganisationProfile) -> dict[str, Any]:
     values = asdict(profile)
     values["country"] = profile.country.value
     values["size_class"] = profile.size_class.value
@@ -125,7 +143,7 @@ async def create_organisation(
                     accredited_at=now if accredited else None,
                     created_at=now,
                     updated_at=now,
-                    **_profile_columns(profile),
+                    **profile_columns(profile),
                 )
             )
             if person is not None:
@@ -179,14 +197,14 @@ async def load_organisation(org_id: str | uuid.UUID) -> dict[str, Any]:
 
 async def get_organisation(actor: Actor, org_id: str) -> dict[str, Any]:
     row = await load_organisation(org_id)
-    require_view(actor, org_ref(row))
+    require_view(actor, await org_ref(row))
     return row
 
 
 async def get_organisation_to_edit(actor: Actor, org_id: str) -> dict[str, Any]:
     """The organisation, when this actor may change its profile."""
     row = await load_organisation(org_id)
-    require_edit(actor, org_ref(row))
+    require_edit(actor, await org_ref(row))
     return row
 
 
@@ -195,7 +213,7 @@ async def update_profile(
 ) -> dict[str, Any]:
     """Change the profile fields only; kind, accreditation and timestamps are never taken from input."""
     row = await load_organisation(org_id)
-    require_edit(actor, org_ref(row))
+    require_edit(actor, await org_ref(row))
     merged = {
         name: row[name]
         for name in (
@@ -220,7 +238,7 @@ async def update_profile(
     try:
         async with ctx.transaction():
             await _check_unique(profile, None, exclude_org=str(row["id"]))
-            values: dict[Any, Any] = {**_profile_columns(profile), "updated_at": ctx.now()}
+            values: dict[Any, Any] = {**profile_columns(profile), "updated_at": ctx.now()}
             await Organisation.update(values).where(Organisation.id == row["id"])
     except Exception as error:
         if is_unique_violation(error):
@@ -241,7 +259,7 @@ async def list_organisations(
         own = uuid.UUID(actor.organisation_id)
         condition: Any
         if actor.organisation_kind is OrganisationKind.SUPPORT_AGENCY:
-            condition = (Organisation.id == own) | (Organisation.onboarded_by == own)
+            condition = (Organisation.id == own) | Organisation.id.is_in([own, *await supported_sme_ids(own)])
         else:
             condition = Organisation.id == own
         query = query.where(condition)

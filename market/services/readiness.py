@@ -63,7 +63,7 @@ def questionnaire_of(version: str) -> Questionnaire:
 async def _sme(actor: Actor, org_id: str, *, fill: bool) -> dict[str, Any]:
     """The SME, when the actor may see its passport (and, with ``fill``, fill it in)."""
     org = await load_organisation(org_id)
-    require_view(actor, org_ref(org))
+    require_view(actor, await org_ref(org))
     if org["kind"] != OrganisationKind.SME_SUPPLIER.value:
         raise DomainError("readiness.sme_only", N_("Only SME suppliers keep a readiness passport."))
     if fill and actor.organisation_id != str(org["id"]):
@@ -259,5 +259,5 @@ async def overview(ctx: ServiceContext, actor: Actor, org_id: str) -> Overview:
 async def check(ctx: ServiceContext, actor: Actor, org_id: str, requirements: RequirementSet) -> Eligibility:
     """Ask the gate about a firm, now."""
     org = await load_organisation(org_id)
-    require_view(actor, org_ref(org))
+    require_view(actor, await org_ref(org))
     return check_eligibility(requirements, await passport(org), ctx.now())

@@ -395,7 +395,7 @@ class OrganisationPages(Controller):
     async def view(self, request: Request[Any, Any, Any], org_id: FromPath[str]) -> Template:
         me = need(request)
         org = await organisations.get_organisation(me.actor, org_id)
-        editable = can_edit_organisation(me.actor, organisations.org_ref(org))
+        editable = can_edit_organisation(me.actor, await organisations.org_ref(org))
         return render(request, "organisation.html", org=org, can_edit=editable)
 
     @get("/organisations/{org_id:str}/edit", include_in_schema=False)
@@ -439,7 +439,7 @@ class OrganisationPages(Controller):
         me = need(request)
         org = await organisations.get_organisation(me.actor, org_id)
         people = await accounts.list_people(me.actor, org_id)
-        manage = can_edit_organisation(me.actor, organisations.org_ref(org))
+        manage = can_edit_organisation(me.actor, await organisations.org_ref(org))
         invitations = await accounts.list_invitations(me.actor, org_id) if manage else []
         context: dict[str, Any] = {"invite": {"email": "", "role": "member"}, "new_code": ""}
         context.update(extra)

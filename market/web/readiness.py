@@ -126,7 +126,11 @@ class ReadinessPages(Controller):
             # "Continue" later opens the first step that still has unanswered questions.
             answers = saved.draft["answers"]
             resume = next(
-                (i for i, d in enumerate(questionnaire.dimensions) if any(q.id not in answers for q in d.questions)),
+                (
+                    i
+                    for i, d in enumerate(questionnaire.dimensions)
+                    if any(q.id not in answers for q in d.questions)
+                ),
                 STEPS,
             )
             saved = await readiness.save_draft(ctx, me.actor, me.actor.organisation_id, {}, resume)
