@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 
+from market.api.agencies import AgencyController
 from market.api.controllers import API_CONTROLLERS
 from market.api.errors import api_exception_response
 from market.api.readiness import ReadinessController
@@ -29,6 +30,7 @@ from market.db.migrate import bind_tables
 from market.services import certificates, onboarding
 from market.services.context import ServiceContext, utc_now
 from market.settings import PROJECT_ROOT, Settings, load_settings
+from market.web.agencies import WEB_AGENCY_CONTROLLERS
 from market.web.middleware import RequestContextMiddleware, add_security_headers
 from market.web.pages import WEB_CONTROLLERS, web_exception_response
 from market.web.readiness import CertificatePages, ReadinessPages
@@ -73,9 +75,11 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
         route_handlers=[
             *API_CONTROLLERS,
             ReadinessController,
+            AgencyController,
             *WEB_CONTROLLERS,
             ReadinessPages,
             CertificatePages,
+            *WEB_AGENCY_CONTROLLERS,
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],

@@ -114,6 +114,7 @@ async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
         await empty_tables(ctx)
         yield application
     finally:
+        await ctx.stop_background()
         await stop_engine(ctx.engine)
 
 

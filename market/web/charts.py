@@ -54,3 +54,54 @@ def history_chart(history: list[dict[str, Any]], level_labels: dict[int, str]) -
         )
     ticks = [(bottom - (bottom - top) * v / 100, v) for v in (0, 25, 50, 75, 100)]
     return LineChart(width, height, left, bottom, points, ticks)
+
+
+@dataclass(frozen=True)
+class BoxPlot:
+    label: str
+    y: float
+    minimum: float
+    q1: float
+    median: float
+    q3: float
+    maximum: float
+    reference: float | None
+
+
+@dataclass(frozen=True)
+class BoxPlots:
+    width: int
+    height: int
+    left: int
+    right: int
+    plots: list[BoxPlot]
+    ticks: list[tuple[float, int]]
+
+
+def box_plots(metrics: list[Any], labels: dict[str, str]) -> BoxPlots | None:
+    """Horizontal box plots of 0-100 scores, one row per metric, with the agency's reference."""
+    rows = [m for m in metrics if m.distribution is not None]
+    if not rows:
+        return None
+    left, right, row_height = 8, 632, 44
+    width, height = 640, 30 + row_height * len(rows)
+
+    def x(value: float) -> float:
+        return left + (right - left) * max(0.0, min(100.0, value)) / 100
+
+    plots = []
+    for index, metric in enumerate(rows):
+        d = metric.distribution
+        plots.append(
+            BoxPlot(
+                labels[metric.metric],
+                30 + index * row_height,
+                x(d.minimum),
+                x(d.q1),
+                x(d.median),
+                x(d.q3),
+                x(d.maximum),
+                None if metric.reference is None else x(metric.reference),
+            )
+        )
+    return BoxPlots(width, height, left, right, plots, [(x(v), v) for v in (0, 25, 50, 75, 100)])

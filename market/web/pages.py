@@ -63,6 +63,11 @@ FLASH_MESSAGES = {
     "certificate_verified": N_("The certificate is verified."),
     "certificate_rejected": N_("The certificate is rejected; the SME sees your reason."),
     "reason_required": N_("Say why the certificate is rejected (3 to 500 characters)."),
+    "access_granted": N_("The agency can now see your passport and coach you."),
+    "access_revoked": N_("The agency no longer sees your data."),
+    "task_created": N_("The task is set; the SME sees it."),
+    "task_updated": N_("The task is updated."),
+    "references_saved": N_("Reference values saved."),
 }
 
 
@@ -93,6 +98,10 @@ PAGES = [
     PortalPage("/readiness/check?min_level=L3&certificates=iso_9001", "sme"),
     PortalPage("/certificates", "sme"),
     PortalPage("/agency/certificates", "agency"),
+    PortalPage("/organisation/agencies", "sme"),
+    PortalPage("/coaching", "sme"),
+    PortalPage("/agency/onboarding", "agency"),
+    PortalPage("/agency/cohort", "agency"),
 ]
 
 

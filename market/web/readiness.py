@@ -205,7 +205,11 @@ class ReadinessPages(Controller):
             422 if errors else 200,
             raw=raw,
             query=query,
-            gaps=[(gettext(g.message, **g.params), gettext(g.action)) for g in result.gaps] if result else [],
+            gaps=[(gettext(g.message, **g.params), gettext(g.action), g.code) for g in result.gaps]
+            if result
+            else [],
+            coach=bool(organisation) and me.actor.organisation_kind.value == "support_agency",
+            due_default=(server_today(request) + dt.timedelta(days=30)).isoformat(),
             result=result,
             errors=errors,
             form_error=form_error,
