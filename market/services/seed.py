@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
+import random
+import uuid
 from pathlib import Path
 from typing import Any
 
-from market.db.tables import AppUser, Organisation
+from market.db.tables import (
+    AppUser,
+    Assessment,
+    BenchmarkReference,
+    Certificate,
+    CertificateFile,
+    Organisation,
+)
 from market.domain.accounts import Role
+from market.domain.certificates import CertificateType, CertificateView, Verification
 from market.domain.organisations import Country, OrganisationKind, tax_id_key
+from market.domain.readiness import Questionnaire, assess_level, score, validate_answers
 from market.services.accounts import create_user
 from market.services.context import ServiceContext
 from market.services.organisations import create_organisation
+from market.services.readiness import current_questionnaire
 from market.settings import PROJECT_ROOT
 
 DEMO_FILE = PROJECT_ROOT / "fixtures" / "demo.json"
@@ -59,6 +73,136 @@ async def load_demo_data(ctx: ServiceContext, path: Path = DEMO_FILE) -> dict[st
             Role(person["role"]),
         )
         created["users"] += 1
+    created["assessments"] = await load_demo_readiness(ctx, ids)
+    agency = uuid.UUID(ids["agency-ar"])
+    if not await BenchmarkReference.exists().where(BenchmarkReference.agency == agency):
+        for metric, value in (("overall", 60.0), ("on_time_delivery", 90.0), ("defect_rate", 2.0)):
+            await BenchmarkReference.insert(
+                BenchmarkReference(
+                    id=uuid.uuid4(), agency=agency, metric=metric, value=value, set_at=ctx.now()
+                )
+            )
+    return created
+
+
+def sample_answers(
+    questionnaire: Questionnaire, rnd: random.Random, strength: float, today: dt.date
+) -> dict[str, str]:
+    """Plausible answers for a firm of a given strength (0 weak .. 1 strong)."""
+    answers = {}
+    for dimension in questionnaire.dimensions:
+        for q in dimension.questions:
+            pull = min(1.0, max(0.0, rnd.gauss(strength, 0.2)))
+            if q.type.value == "choice":
+                answers[q.id] = q.options[min(len(q.options) - 1, int(pull * len(q.options)))].value
+            elif q.type.value == "yes_no":
+                answers[q.id] = "yes" if pull > 0.45 else "no"
+            elif q.type.value == "date":
+                answers[q.id] = (today - dt.timedelta(days=int(30 + (1 - pull) * 1200))).isoformat()
+            else:
+                low, high = (0.0, 100.0) if q.type.value == "percentage" else (q.minimum, q.maximum)
+                value = q.bad + (q.good - q.bad) * pull
+                answers[q.id] = f"{min(high, max(low, value)):.1f}"
+    return answers
+
+
+DEMO_PDF = b"%PDF-1.4\n% demo certificate scan\n"
+
+
+async def load_demo_readiness(ctx: ServiceContext, ids: dict[str, str]) -> int:
+    """Submitted self-assessments (two for some firms: their upgrading path) and certificates for
+    the demo SMEs, so the passport, the gate and the agency cohorts show something at once."""
+    questionnaire = current_questionnaire()
+    now = ctx.now()
+    smes = (
+        await Organisation.select(Organisation.id, Organisation.legal_name, Organisation.onboarded_by)
+        .where(Organisation.kind == "sme_supplier")
+        .order_by(Organisation.legal_name)
+    )
+    created = 0
+    for index, sme in enumerate(smes):
+        if await Assessment.exists().where(Assessment.organisation == sme["id"]):
+            continue
+        rnd = random.Random(sme["legal_name"])  # noqa: S311 (demo data, not security)
+        strength = 0.25 + 0.6 * rnd.random()
+        if str(sme["id"]) == ids.get("sme-ar"):
+            strength = 0.9
+        certificates = []
+        if strength > 0.55 or str(sme["id"]) == ids.get("sme-ar"):
+            verified = Verification.VERIFIED if sme["onboarded_by"] else Verification.PENDING
+            certificates.append(
+                (
+                    CertificateType.ISO_9001,
+                    now.date() - dt.timedelta(days=400),
+                    now.date() + dt.timedelta(days=700),
+                    verified,
+                )
+            )
+        if index % 7 == 3:  # an expired one, to show the gap
+            certificates.append(
+                (
+                    CertificateType.HACCP,
+                    now.date() - dt.timedelta(days=1200),
+                    now.date() - dt.timedelta(days=20),
+                    Verification.VERIFIED,
+                )
+            )
+        async with ctx.transaction():
+            for kind, issued, expires, verification in certificates:
+                certificate_id = uuid.uuid4()
+                await Certificate.insert(
+                    Certificate(
+                        id=certificate_id,
+                        organisation=sme["id"],
+                        type=kind.value,
+                        issuer="IRAM" if index % 2 else "Bureau Veritas",
+                        number=f"{kind.value.upper()}-{index:03d}",
+                        scope="",
+                        issued_on=issued,
+                        expires_on=expires,
+                        verification=verification.value,
+                        reviewed_by=sme["onboarded_by"],
+                        reviewed_at=now if verification is Verification.VERIFIED else None,
+                        file_name="certificate.pdf",
+                        content_type="application/pdf",
+                        size=len(DEMO_PDF),
+                        sha256=hashlib.sha256(DEMO_PDF).hexdigest(),
+                        reminders_sent=[],
+                        created_at=now,
+                    )
+                )
+                await CertificateFile.insert(
+                    CertificateFile(id=uuid.uuid4(), certificate=certificate_id, content=DEMO_PDF)
+                )
+            views = [CertificateView(k, i, e, v) for k, i, e, v in certificates]
+            rounds = [(now - dt.timedelta(days=240), strength - 0.2), (now - dt.timedelta(days=30), strength)]
+            for submitted_at, firm_strength in rounds[(index % 3 == 0) :]:
+                answers = validate_answers(
+                    questionnaire,
+                    sample_answers(questionnaire, rnd, firm_strength, submitted_at.date()),
+                    submitted_at.date(),
+                    complete=True,
+                )
+                scores = score(questionnaire, answers, submitted_at.date())
+                level = assess_level(scores, views, submitted_at).level
+                await Assessment.insert(
+                    Assessment(
+                        id=uuid.uuid4(),
+                        organisation=sme["id"],
+                        questionnaire_version=questionnaire.version,
+                        status="submitted",
+                        answers=answers,
+                        dimension_scores=scores.dimensions,
+                        kpis=scores.kpis,
+                        overall=scores.overall,
+                        level=int(level),
+                        submitted_at=submitted_at,
+                        valid_until=submitted_at + dt.timedelta(days=ctx.settings.assessment_valid_days),
+                        created_at=submitted_at,
+                        updated_at=submitted_at,
+                    )
+                )
+                created += 1
     return created
 
 

@@ -16,6 +16,8 @@ class Point:
     level: int
     level_label: str
     date: str
+    #: Where the date label hangs from its point, so the first and last stay inside the chart.
+    anchor: str = "middle"
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,19 @@ def history_chart(history: list[dict[str, Any]], level_labels: dict[int, str]) -
     for index, row in enumerate(history):
         x = left + (width - left - 24) * (index / span if len(history) > 1 else 0.5)
         y = bottom - (bottom - top) * float(row["overall"]) / 100
+        anchor = (
+            "middle" if len(history) == 1 else "start" if index == 0 else "end" if index == span else "middle"
+        )
+        level = int(row["level"])
         points.append(
             Point(
                 x,
                 y,
                 float(row["overall"]),
-                int(row["level"]),
-                level_labels[int(row["level"])],
+                level,
+                level_labels[level],
                 format_date(row["submitted_at"]),
+                anchor,
             )
         )
     ticks = [(bottom - (bottom - top) * v / 100, v) for v in (0, 25, 50, 75, 100)]
@@ -83,7 +90,7 @@ def box_plots(metrics: list[Any], labels: dict[str, str]) -> BoxPlots | None:
     rows = [m for m in metrics if m.distribution is not None]
     if not rows:
         return None
-    left, right, row_height = 8, 632, 44
+    left, right, row_height = 12, 616, 44
     width, height = 640, 30 + row_height * len(rows)
 
     def x(value: float) -> float:
