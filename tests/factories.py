@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from typing import Any
 
 from stdnum.ar import cuit
@@ -20,8 +21,24 @@ from market.services.organisations import create_organisation
 PASSWORD = "correct horse battery staple 42"
 _rnd = random.Random()
 _counter = itertools.count(1)
+_issued: set[str] = set()
 
 
+def _unique(make: Callable[[], str]) -> Callable[[], str]:
+    """Never hand out the same tax id twice in one test run (the RUC space is small)."""
+
+    def maker() -> str:
+        while True:
+            value = make()
+            if value not in _issued:
+                _issued.add(value)
+                return value
+
+    maker.__name__ = make.__name__
+    return maker
+
+
+@_unique
 def valid_cuit() -> str:
     while True:
         base = f"30{_rnd.randrange(10**7, 10**8)}"
@@ -30,6 +47,7 @@ def valid_cuit() -> str:
             return cuit.format(number)
 
 
+@_unique
 def valid_cnpj() -> str:
     base = f"{_rnd.randrange(10**7, 10**8)}0001"
     return cnpj.format(base + cnpj.calc_check_digits(base))
@@ -41,6 +59,7 @@ def invalid_cnpj() -> str:
     return cnpj.format(valid[:-1] + wrong_last)
 
 
+@_unique
 def valid_ruc() -> str:
     while True:
         base = f"80{_rnd.randrange(10**5, 10**6)}"
@@ -49,6 +68,7 @@ def valid_ruc() -> str:
             return ruc.format(number)
 
 
+@_unique
 def valid_rut() -> str:
     while True:
         base = f"21{_rnd.randrange(10**5, 10**6)}001"
