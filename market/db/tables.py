@@ -9,10 +9,10 @@ from piccolo.columns import (
     Boolean,
     Bytea,
     Date,
+    DoublePrecision,
     ForeignKey,
     Integer,
     OnDelete,
-    Real,
     Text,
     Timestamptz,
     Varchar,
@@ -114,7 +114,7 @@ class Assessment(Table, tablename="assessment"):
     step = Integer(default=0)
     dimension_scores = JSON(default="{}")
     kpis = JSON(default="{}")
-    overall = Real(null=True, default=None)
+    overall = DoublePrecision(null=True, default=None)
     level = Integer(null=True, default=None)
     submitted_by = UUID(null=True, default=None)
     submitted_at = Timestamptz(null=True, default=None)
@@ -199,7 +199,7 @@ class BenchmarkReference(Table, tablename="benchmark_reference"):
     id = UUID(primary_key=True)
     agency = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
     metric = Varchar(length=40)
-    value = Real()
+    value = DoublePrecision()
     set_at = Timestamptz(default=TimestamptzNow())
 
 
