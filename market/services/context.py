@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from litestar.stores.base import Store
 from piccolo.engine.base import Engine
@@ -38,6 +38,20 @@ async def load_by_id(table: type[Table], raw: str | uuid.UUID, what: str) -> dic
     return row
 
 
+class MailSender(Protocol):
+    """Sends one e-mail. Runs inside the caller's transaction when there is one."""
+
+    async def __call__(self, recipient: str, subject: str, body: str, now: dt.datetime) -> None: ...
+
+
+async def outbox_sender(recipient: str, subject: str, body: str, now: dt.datetime) -> None:
+    """The default sender: keep the message in the outbox table and log it; nothing leaves."""
+    await Outbox.insert(
+        Outbox(id=uuid.uuid4(), recipient=recipient, subject=subject[:200], body=body, created_at=now)
+    )
+    log.info("mail to=%s subject=%s", recipient, subject)
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -49,6 +63,7 @@ class ServiceContext:
     store: Store
     clock: Callable[[], dt.datetime] = field(default=utc_now)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    mail_sender: MailSender = outbox_sender
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -81,10 +96,4 @@ class ServiceContext:
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
     async def send_mail(self, recipient: str, subject: str, body: str) -> None:
-        """The default sender: keep the message in the outbox table and log it."""
-        await Outbox.insert(
-            Outbox(
-                id=uuid.uuid4(), recipient=recipient, subject=subject[:200], body=body, created_at=self.now()
-            )
-        )
-        log.info("mail to=%s subject=%s", recipient, subject)
+        await self.mail_sender(recipient, subject, body, self.now())
