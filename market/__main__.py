@@ -73,6 +73,24 @@ def cmd_create_user(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_audit_verify(settings: Settings, _: argparse.Namespace) -> int:
+    from market.services import audit
+
+    async def work(ctx: ServiceContext) -> audit.Verification:
+        return await audit.verify()
+
+    result = asyncio.run(_with_context(settings, work))
+    if result.problem is None:
+        print(f"audit trail intact: {result.entries} entries")
+        return 0
+    problem = result.problem
+    print(
+        f"audit trail broken at entry {problem.position} (found entry {problem.seq} there): {problem.reason}",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -105,6 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "seed", help="load the demo data (idempotent) and print the demo logins"
     ).set_defaults(handler=cmd_seed)
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser(
+        "verify", help="recompute the hash chain; exit 0 when intact, 1 naming the first bad entry"
+    ).set_defaults(handler=cmd_audit_verify)
     create = commands.add_parser("create-user", help="add a person to an existing organisation")
     create.add_argument("--organisation", required=True, help="organisation id (UUID)")
     create.add_argument("--email", required=True)

@@ -93,14 +93,42 @@ def settings(database_url: str) -> Settings:
     )
 
 
+class append_only_lifted:
+    """Lift the audit log's append-only triggers for a moment, as only a test (or an attacker with
+    the database owner's rights) can."""
+
+    def __init__(self, ctx: ServiceContext) -> None:
+        self.ctx = ctx
+        self.saved: list[str] = []
+
+    async def __aenter__(self) -> None:
+        if self.ctx.settings.is_sqlite:
+            rows = await self.ctx.engine.run_ddl(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+            )
+            self.saved = [row["sql"] for row in rows]
+            for row in rows:
+                await self.ctx.engine.run_ddl(f"DROP TRIGGER {row['name']}")
+        else:
+            await self.ctx.engine.run_ddl("ALTER TABLE audit_log DISABLE TRIGGER USER")
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.ctx.settings.is_sqlite:
+            for sql in self.saved:
+                await self.ctx.engine.run_ddl(sql)
+        else:
+            await self.ctx.engine.run_ddl("ALTER TABLE audit_log ENABLE TRIGGER USER")
+
+
 async def empty_tables(ctx: ServiceContext) -> None:
     names = [t._meta.tablename for t in ALL_TABLES]
-    if ctx.settings.is_sqlite:
-        async with ctx.transaction():
-            for name in reversed(names):
-                await ctx.engine.run_ddl(f"DELETE FROM {name}")
-    else:
-        await ctx.engine.run_ddl("TRUNCATE " + ", ".join(names) + " CASCADE")
+    async with append_only_lifted(ctx):
+        if ctx.settings.is_sqlite:
+            async with ctx.transaction():
+                for name in reversed(names):
+                    await ctx.engine.run_ddl(f"DELETE FROM {name}")
+        else:
+            await ctx.engine.run_ddl("TRUNCATE " + ", ".join(names) + " CASCADE")
 
 
 @pytest.fixture

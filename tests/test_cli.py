@@ -24,7 +24,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def test_help_lists_the_commands() -> None:
     result = run("--help")
     assert result.returncode == 0
-    for command in ("serve", "migrate", "seed", "create-user"):
+    for command in ("serve", "migrate", "seed", "create-user", "audit"):
         assert command in result.stdout
     assert run("create-user", "--help").returncode == 0
 
@@ -69,3 +69,43 @@ def test_migrate_seed_and_create_user_on_a_fresh_file(tmp_path: Path) -> None:
         env=env,
     )
     assert made.returncode == 0 and "created user new@example.com" in made.stdout
+
+
+def test_audit_verify_exits_0_when_intact_and_1_naming_the_broken_entry(tmp_path: Path) -> None:
+    import sqlite3
+
+    database = tmp_path / "audit.sqlite3"
+    env = {"MARKET_DATABASE_URL": f"sqlite:///{database}"}
+    assert run("migrate", env=env).returncode == 0
+    empty = run("audit", "verify", env=env)
+    assert empty.returncode == 0 and "0 entries" in empty.stdout
+    script = (
+        "import asyncio\n"
+        "from litestar.stores.memory import MemoryStore\n"
+        "from market.db.engine import build_engine, stop_engine\n"
+        "from market.db.migrate import bind_tables\n"
+        "from market.services import audit\n"
+        "from market.services.context import ServiceContext\n"
+        "from market.settings import load_settings\n"
+        "async def main():\n"
+        "    settings = load_settings(); engine = build_engine(settings); bind_tables(engine)\n"
+        "    ctx = ServiceContext(settings=settings, engine=engine, store=MemoryStore())\n"
+        "    for i in range(5):\n"
+        "        await audit.append(ctx, 'u', 'bid.submitted', f'rfq-{i}', {'n': i})\n"
+        "    await stop_engine(engine)\n"
+        "asyncio.run(main())\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, env={**os.environ, **env}, check=True, timeout=60
+    )
+    intact = run("audit", "verify", env=env)
+    assert intact.returncode == 0 and "5 entries" in intact.stdout
+    with sqlite3.connect(database) as db:
+        triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").fetchall()
+        for name, _ in triggers:
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("UPDATE audit_log SET details = '{\"n\": 99}' WHERE seq = 3")
+        for _, sql in triggers:
+            db.execute(sql)
+    broken = run("audit", "verify", env=env)
+    assert broken.returncode == 1 and "entry 3" in broken.stderr

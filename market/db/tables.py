@@ -223,6 +223,31 @@ class OnboardingJob(Table, tablename="onboarding_job"):
     finished_at = Timestamptz(null=True, default=None)
 
 
+class AuditLog(Table, tablename="audit_log"):
+    """Append-only, hash-chained record of every state change and every read of bid content.
+
+    UPDATE and DELETE are refused by database triggers (migration 0004).
+    """
+
+    id = UUID(primary_key=True)
+    seq = Integer(unique=True)
+    at = Timestamptz()
+    actor = Varchar(length=64)
+    action = Varchar(length=60)
+    subject = Varchar(length=100)
+    details = JSON(default="{}")
+    previous_hash = Varchar(length=64)
+    hash = Varchar(length=64)
+
+
+class AuditHead(Table, tablename="audit_head"):
+    """The latest entry's number and hash, kept apart so a cut-off tail is noticed."""
+
+    id = Integer(primary_key=True)
+    seq = Integer()
+    hash = Varchar(length=64)
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     AppUser,
@@ -238,4 +263,6 @@ ALL_TABLES: list[type[Table]] = [
     CoachingTask,
     BenchmarkReference,
     OnboardingJob,
+    AuditLog,
+    AuditHead,
 ]

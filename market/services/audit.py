@@ -1,0 +1,81 @@
+"""Appending to and verifying the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from market.db.tables import AuditHead, AuditLog
+from market.domain.audit import GENESIS, AuditEntry, ChainBreak, seal, verify_chain
+from market.services.context import ServiceContext
+
+
+async def append(
+    ctx: ServiceContext, actor: str, action: str, subject: str, details: dict[str, Any]
+) -> AuditEntry:
+    """Add one entry after the current head. Call it inside the transaction of the change it records."""
+    async with ctx.transaction():
+        if isinstance(ctx.engine, PostgresEngine):
+            # One writer at a time extends the chain (SQLite's IMMEDIATE transaction already is one).
+            await ctx.engine.run_ddl("LOCK TABLE audit_head IN EXCLUSIVE MODE")
+        head = await AuditHead.select().where(AuditHead.id == 1).first()
+        seq, previous = (head["seq"], head["hash"]) if head else (0, GENESIS)
+        entry = seal(seq + 1, ctx.now(), actor, action, subject, details, previous)
+        await AuditLog.insert(
+            AuditLog(
+                id=uuid.uuid4(),
+                seq=entry.seq,
+                at=entry.at,
+                actor=actor,
+                action=action,
+                subject=subject,
+                details=details,
+                previous_hash=entry.previous_hash,
+                hash=entry.hash,
+            )
+        )
+        if head:
+            await AuditHead.update({AuditHead.seq: entry.seq, AuditHead.hash: entry.hash}).where(
+                AuditHead.id == 1
+            )
+        else:
+            await AuditHead.insert(AuditHead(id=1, seq=entry.seq, hash=entry.hash))
+    return entry
+
+
+@dataclass(frozen=True)
+class Verification:
+    entries: int
+    problem: ChainBreak | None
+
+
+async def verify() -> Verification:
+    """Recompute the whole chain, and check that its end matches the head kept apart."""
+    rows = await AuditLog.select().order_by(AuditLog.seq).output(load_json=True)
+    entries = [
+        AuditEntry(
+            r["seq"],
+            r["at"],
+            r["actor"],
+            r["action"],
+            r["subject"],
+            r["details"],
+            r["previous_hash"],
+            r["hash"],
+        )
+        for r in rows
+    ]
+    problem = verify_chain(entries)
+    if problem is None:
+        head = await AuditHead.select().where(AuditHead.id == 1).first()
+        last_seq, last_hash = (entries[-1].seq, entries[-1].hash) if entries else (0, GENESIS)
+        if head is not None and (head["seq"], head["hash"]) != (last_seq, last_hash):
+            problem = ChainBreak(
+                last_seq + 1, head["seq"], "entries after this point are missing (the head says more)"
+            )
+        elif head is None and entries:
+            problem = ChainBreak(1, entries[0].seq, "the head of the chain is missing")
+    return Verification(len(entries), problem)
