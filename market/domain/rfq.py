@@ -1,0 +1,275 @@
+"""Requests for quotation: the lifecycle as a pure state machine, sealed-bid rules, receipts and
+evaluation. Status comes from stored facts and the clock passed in; no background job decides it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from market.domain.audit import canonical
+from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector
+
+CURRENCIES = ("ARS", "BRL", "PYG", "UYU", "USD")
+#: The shortest time between publication and deadline, so suppliers have a real chance to bid.
+MIN_BIDDING_PERIOD = dt.timedelta(hours=24)
+DEFAULT_STANDSTILL = dt.timedelta(days=10)
+
+
+class RfqStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    OPENED = "opened"
+    EVALUATED = "evaluated"
+    AWARDED = "awarded"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    UNSUCCESSFUL = "unsuccessful"
+
+
+STATUS_LABELS = {
+    RfqStatus.DRAFT: N_("Draft"),
+    RfqStatus.PUBLISHED: N_("Open for bids"),
+    RfqStatus.CLOSED: N_("Closed, waiting for opening"),
+    RfqStatus.OPENED: N_("Bids opened"),
+    RfqStatus.EVALUATED: N_("Evaluated"),
+    RfqStatus.AWARDED: N_("Awarded"),
+    RfqStatus.COMPLETED: N_("Completed"),
+    RfqStatus.CANCELLED: N_("Cancelled"),
+    RfqStatus.UNSUCCESSFUL: N_("Unsuccessful"),
+}
+
+
+@dataclass(frozen=True)
+class RfqFacts:
+    """What is stored about an RFQ's progress; the status is derived from it and the clock."""
+
+    deadline: dt.datetime | None
+    published_at: dt.datetime | None = None
+    opened_at: dt.datetime | None = None
+    evaluated_at: dt.datetime | None = None
+    awarded_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    cancelled_at: dt.datetime | None = None
+    unsuccessful_at: dt.datetime | None = None
+
+
+def status(facts: RfqFacts, now: dt.datetime) -> RfqStatus:
+    """The one place that says where an RFQ stands. The deadline alone closes it."""
+    if facts.cancelled_at:
+        return RfqStatus.CANCELLED
+    if facts.unsuccessful_at:
+        return RfqStatus.UNSUCCESSFUL
+    if facts.completed_at:
+        return RfqStatus.COMPLETED
+    if facts.awarded_at:
+        return RfqStatus.AWARDED
+    if facts.evaluated_at:
+        return RfqStatus.EVALUATED
+    if facts.opened_at:
+        return RfqStatus.OPENED
+    if facts.published_at is None or facts.deadline is None:
+        return RfqStatus.DRAFT
+    return RfqStatus.PUBLISHED if now < facts.deadline else RfqStatus.CLOSED
+
+
+def _refuse(code: str, message: str, **params: Any) -> DomainError:
+    return DomainError(code, message, kind=ErrorKind.CONFLICT, **params)
+
+
+def check_publish(facts: RfqFacts, now: dt.datetime, *, accredited: bool) -> None:
+    if not accredited:
+        raise DomainError(
+            "rfq.buyer_not_accredited",
+            N_("Your firm is not accredited yet, so it cannot publish."),
+            kind=ErrorKind.FORBIDDEN,
+        )
+    if status(facts, now) is not RfqStatus.DRAFT:
+        raise _refuse("rfq.not_draft", N_("Only a draft can be published."))
+    if facts.deadline is None or facts.deadline - now < MIN_BIDDING_PERIOD:
+        raise DomainError(
+            "rfq.deadline_too_soon",
+            N_("The deadline must be at least %(hours)s hours after publication."),
+            hours=int(MIN_BIDDING_PERIOD.total_seconds() // 3600),
+        )
+
+
+def check_amend(facts: RfqFacts, now: dt.datetime, new_deadline: dt.datetime) -> None:
+    """A published RFQ may be amended while open; the deadline may only move later."""
+    if status(facts, now) is not RfqStatus.PUBLISHED:
+        raise _refuse("rfq.not_open", N_("This RFQ is not open for bids."))
+    assert facts.deadline is not None
+    if new_deadline < facts.deadline:
+        raise DomainError(
+            "rfq.deadline_earlier", N_("An amendment may extend the deadline, never bring it forward.")
+        )
+
+
+def check_cancel(facts: RfqFacts, now: dt.datetime, reason: str) -> None:
+    if status(facts, now) in (
+        RfqStatus.AWARDED,
+        RfqStatus.COMPLETED,
+        RfqStatus.CANCELLED,
+        RfqStatus.UNSUCCESSFUL,
+    ):
+        raise _refuse("rfq.cannot_cancel", N_("This RFQ can no longer be cancelled."))
+    if not 3 <= len(reason.strip()) <= 500:
+        raise DomainError("rfq.reason_required", N_("Give the reason (3 to 500 characters)."))
+
+
+def check_bid_change(facts: RfqFacts, now: dt.datetime) -> None:
+    """Submitting, replacing or withdrawing a bid: only while open, by the server clock alone."""
+    current = status(facts, now)
+    if current is RfqStatus.PUBLISHED:
+        return
+    if current in (RfqStatus.DRAFT, RfqStatus.CANCELLED):
+        raise _refuse("rfq.not_open", N_("This RFQ is not open for bids."))
+    assert facts.deadline is not None
+    raise _refuse(
+        "bid.after_deadline",
+        N_("The deadline passed at %(deadline)s UTC; bids can no longer change."),
+        deadline=facts.deadline.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+    )
+
+
+def check_open(facts: RfqFacts, now: dt.datetime) -> None:
+    if status(facts, now) is not RfqStatus.CLOSED:
+        raise _refuse("rfq.cannot_open", N_("Bids are opened once, after the deadline."))
+
+
+def may_see_bid_contents(facts: RfqFacts, now: dt.datetime, *, is_bidder: bool, is_buyer: bool) -> bool:
+    """Sealed bids: before the opening only the bidder sees its own bid; after it, the buyer too."""
+    if is_bidder:
+        return True
+    return is_buyer and facts.opened_at is not None and status(facts, now) is not RfqStatus.CANCELLED
+
+
+# -- bids and receipts --------------------------------------------------------------------------
+
+
+def bid_hash(content: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical bid content (sorted keys, decimal prices as text)."""
+    return hashlib.sha256(canonical(content)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Receipt:
+    bid_id: str
+    received_at: dt.datetime
+    sha256: str
+
+
+def validate_bid(item_ids: Sequence[str], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A priced line for every item, positive prices as decimals, lead time and validity in days."""
+    errors = FieldCollector()
+    prices: dict[str, str] = {}
+    raw_prices = raw.get("prices") or {}
+    for item_id in item_ids:
+        value = str(raw_prices.get(item_id, "")).strip().replace(",", ".")
+        try:
+            price = Decimal(value)
+            if not price.is_finite() or price <= 0 or price > Decimal("1e12"):
+                raise ValueError(value)
+            prices[item_id] = format(price.quantize(Decimal("0.01")), "f")
+        except (ArithmeticError, ValueError):
+            errors.add(
+                f"prices.{item_id}", "bid.price_invalid", N_("Enter a unit price above zero, like 12.50.")
+            )
+    for name, low, high in (("lead_time_days", 1, 730), ("validity_days", 1, 365)):
+        try:
+            number = int(str(raw.get(name, "")).strip())
+            if not low <= number <= high:
+                raise ValueError(number)
+        except ValueError:
+            errors.add(
+                name,
+                f"bid.{name}_invalid",
+                N_("Enter a whole number of days from %(low)s to %(high)s."),
+                low=low,
+                high=high,
+            )
+    notes = str(raw.get("notes") or "").strip()
+    if len(notes) > 2000:
+        errors.add("notes", "bid.notes_length", N_("At most 2,000 characters."))
+    errors.raise_if_any()
+    return {
+        "prices": prices,
+        "lead_time_days": int(str(raw["lead_time_days"]).strip()),
+        "validity_days": int(str(raw["validity_days"]).strip()),
+        "notes": notes,
+    }
+
+
+# -- evaluation ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AwardCriteria:
+    """Lowest price, or weights (percent, summing to 100) fixed at publication."""
+
+    price: int = 100
+    lead_time: int = 0
+    quality: int = 0
+
+    def __post_init__(self) -> None:
+        if (
+            min(self.price, self.lead_time, self.quality) < 0
+            or self.price + self.lead_time + self.quality != 100
+        ):
+            raise DomainError("rfq.weights_invalid", N_("The weights must be 0 or more and add up to 100."))
+
+
+@dataclass(frozen=True)
+class BidForEvaluation:
+    bid_id: str
+    total_price: Decimal
+    lead_time_days: int
+    quality_level: int  # the bidder's readiness level, 0-4
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Ranked:
+    bid_id: str
+    rank: int
+    total: Decimal
+    price_score: Decimal
+    lead_time_score: Decimal
+    quality_score: Decimal
+
+
+def evaluate(criteria: AwardCriteria, bids: Sequence[BidForEvaluation]) -> list[Ranked]:
+    """Score each bid by the published weights; rank by score, ties to the earlier receipt."""
+    if not bids:
+        return []
+    cheapest = min(b.total_price for b in bids)
+    fastest = min(b.lead_time_days for b in bids)
+    scored = []
+    for bid in bids:
+        price = Decimal(100) * cheapest / bid.total_price
+        lead = Decimal(100) * Decimal(fastest) / Decimal(bid.lead_time_days)
+        quality = Decimal(100) * Decimal(bid.quality_level) / Decimal(4)
+        total = (price * criteria.price + lead * criteria.lead_time + quality * criteria.quality) / Decimal(
+            100
+        )
+        q = Decimal("0.01")
+        scored.append(
+            (
+                total.quantize(q),
+                bid.received_at,
+                bid.bid_id,
+                price.quantize(q),
+                lead.quantize(q),
+                quality.quantize(q),
+            )
+        )
+    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+    return [
+        Ranked(bid_id, rank, total, price, lead, quality)
+        for rank, (total, _at, bid_id, price, lead, quality) in enumerate(scored, start=1)
+    ]

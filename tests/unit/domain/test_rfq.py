@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from market.domain.errors import DomainError, ValidationFailed
+from market.domain.rfq import (
+    AwardCriteria,
+    BidForEvaluation,
+    RfqFacts,
+    RfqStatus,
+    bid_hash,
+    check_amend,
+    check_bid_change,
+    check_cancel,
+    check_open,
+    check_publish,
+    evaluate,
+    may_see_bid_contents,
+    status,
+    validate_bid,
+)
+
+NOW = dt.datetime(2026, 11, 2, 12, 0, tzinfo=dt.UTC)
+DEADLINE = NOW + dt.timedelta(days=7)
+MS = dt.timedelta(milliseconds=1)
+
+
+def published(**extra: dt.datetime) -> RfqFacts:
+    return RfqFacts(deadline=DEADLINE, published_at=NOW, **extra)
+
+
+def test_status_follows_facts_and_the_clock() -> None:
+    assert status(RfqFacts(deadline=DEADLINE), NOW) is RfqStatus.DRAFT
+    assert status(published(), DEADLINE - MS) is RfqStatus.PUBLISHED
+    assert status(published(), DEADLINE) is RfqStatus.CLOSED  # no job needed: the clock closes it
+    assert status(published(opened_at=DEADLINE), DEADLINE) is RfqStatus.OPENED
+    assert status(published(opened_at=DEADLINE, awarded_at=DEADLINE), DEADLINE) is RfqStatus.AWARDED
+    assert status(published(cancelled_at=NOW), NOW) is RfqStatus.CANCELLED
+
+
+def test_deadline_boundary_one_millisecond_each_side() -> None:
+    check_bid_change(published(), DEADLINE - MS)
+    with pytest.raises(DomainError) as caught:
+        check_bid_change(published(), DEADLINE + MS)
+    assert caught.value.code == "bid.after_deadline"
+    assert caught.value.params["deadline"] == DEADLINE.strftime("%Y-%m-%d %H:%M:%S")
+    with pytest.raises(DomainError):
+        check_bid_change(published(), DEADLINE)  # the deadline instant itself is late
+
+
+def test_one_deadline_after_an_extension() -> None:
+    extended = DEADLINE + dt.timedelta(days=2)
+    check_amend(published(), NOW + dt.timedelta(days=1), extended)
+    facts = RfqFacts(deadline=extended, published_at=NOW)
+    check_bid_change(facts, DEADLINE + dt.timedelta(hours=1))  # after the old deadline: still open
+    with pytest.raises(DomainError) as caught:
+        check_open(facts, DEADLINE + dt.timedelta(hours=1))
+    assert caught.value.code == "rfq.cannot_open"
+    check_open(facts, extended)
+    with pytest.raises(DomainError) as caught:
+        check_amend(published(), NOW, DEADLINE - dt.timedelta(hours=1))
+    assert caught.value.code == "rfq.deadline_earlier"
+
+
+def test_publication_needs_accreditation_a_draft_and_time_to_bid() -> None:
+    with pytest.raises(DomainError) as caught:
+        check_publish(RfqFacts(deadline=DEADLINE), NOW, accredited=False)
+    assert caught.value.code == "rfq.buyer_not_accredited"
+    with pytest.raises(DomainError) as caught:
+        check_publish(RfqFacts(deadline=NOW + dt.timedelta(hours=23)), NOW, accredited=True)
+    assert caught.value.code == "rfq.deadline_too_soon"
+    with pytest.raises(DomainError):
+        check_publish(published(), NOW, accredited=True)
+    check_publish(RfqFacts(deadline=DEADLINE), NOW, accredited=True)
+
+
+def test_cancel_needs_a_reason_and_not_after_award() -> None:
+    with pytest.raises(DomainError):
+        check_cancel(published(), NOW, "")
+    with pytest.raises(DomainError):
+        check_cancel(published(opened_at=DEADLINE, awarded_at=DEADLINE), DEADLINE, "changed our plans")
+    check_cancel(published(), NOW, "The project was postponed.")
+
+
+def test_bid_contents_are_sealed_until_opening() -> None:
+    closed = published()
+    after = DEADLINE + dt.timedelta(minutes=1)
+    assert may_see_bid_contents(closed, NOW, is_bidder=True, is_buyer=False)
+    assert not may_see_bid_contents(closed, NOW, is_bidder=False, is_buyer=True)
+    assert not may_see_bid_contents(closed, after, is_bidder=False, is_buyer=True)  # closed but not opened
+    assert may_see_bid_contents(published(opened_at=after), after, is_bidder=False, is_buyer=True)
+    assert not may_see_bid_contents(published(opened_at=after), after, is_bidder=False, is_buyer=False)
+
+
+def test_bid_hash_is_canonical() -> None:
+    a = {"prices": {"i1": "10.00", "i2": "3.50"}, "lead_time_days": 10, "validity_days": 30, "notes": ""}
+    b = {"validity_days": 30, "notes": "", "lead_time_days": 10, "prices": {"i2": "3.50", "i1": "10.00"}}
+    assert bid_hash(a) == bid_hash(b) and len(bid_hash(a)) == 64
+    assert bid_hash(a) != bid_hash({**a, "lead_time_days": 11})
+
+
+def test_bid_validation_reports_every_field() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        validate_bid(
+            ["i1", "i2"], {"prices": {"i1": "-1", "i2": "abc"}, "lead_time_days": "0", "validity_days": "x"}
+        )
+    assert {f.field for f in caught.value.fields} == {
+        "prices.i1",
+        "prices.i2",
+        "lead_time_days",
+        "validity_days",
+    }
+    ok = validate_bid(["i1"], {"prices": {"i1": "12,5"}, "lead_time_days": "10", "validity_days": "30"})
+    assert ok["prices"] == {"i1": "12.50"}
+
+
+def bid(bid_id: str, price: str, lead: int, level: int, minute: int) -> BidForEvaluation:
+    return BidForEvaluation(bid_id, Decimal(price), lead, level, NOW + dt.timedelta(minutes=minute))
+
+
+def test_lowest_price_wins_and_ties_go_to_the_earlier_receipt() -> None:
+    ranked = evaluate(
+        AwardCriteria(), [bid("b", "100", 10, 1, 5), bid("a", "100", 20, 4, 9), bid("c", "90", 30, 0, 1)]
+    )
+    assert [(r.bid_id, r.rank) for r in ranked] == [("c", 1), ("b", 2), ("a", 3)]
+    assert ranked[0].total == Decimal("100.00") and ranked[1].price_score == Decimal("90.00")
+
+
+def test_weighted_scoring_by_published_weights() -> None:
+    criteria = AwardCriteria(price=50, lead_time=30, quality=20)
+    ranked = evaluate(criteria, [bid("cheap", "100", 20, 1, 1), bid("fast", "125", 10, 4, 2)])
+    by = {r.bid_id: r for r in ranked}
+    assert by["cheap"].total == Decimal("70.00")  # 50*1 + 30*0.5 + 20*0.25
+    assert by["fast"].total == Decimal("90.00")  # 50*0.8 + 30*1 + 20*1
+    assert [r.bid_id for r in ranked] == ["fast", "cheap"]
+    with pytest.raises(DomainError):
+        AwardCriteria(price=50, lead_time=30, quality=30)
