@@ -58,7 +58,9 @@ def error_body(code: str, message: str, fields: list[dict[str, str]] | None = No
 
 def domain_error_response(error: DomainError) -> Response[dict[str, Any]]:
     fields = [
-        {"field": f.field, "code": f.code, "message": gettext(f.message, **f.params)} for f in error.fields
+        {"field": f.field, "code": f.code, "message": gettext(f.message, **f.params)}
+        | ({"action": gettext(f.action)} if f.action else {})
+        for f in error.fields
     ]
     headers = {}
     if error.kind is ErrorKind.THROTTLED and "seconds" in error.params:

@@ -248,6 +248,67 @@ class AuditHead(Table, tablename="audit_head"):
     hash = Varchar(length=64)
 
 
+class Rfq(Table, tablename="rfq"):
+    """A request for quotation. Its status is derived from these stamps and the clock."""
+
+    id = UUID(primary_key=True)
+    buyer = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    title = Varchar(length=200)
+    description = Text(default="")
+    currency = Varchar(length=3)
+    criteria = JSON(default='{"price": 100, "lead_time": 0, "quality": 0}')
+    requirements = JSON(default="{}")
+    allow_consortia = Boolean(default=False)
+    deadline = Timestamptz(null=True, default=None, index=True)
+    published_at = Timestamptz(null=True, default=None)
+    opened_at = Timestamptz(null=True, default=None)
+    evaluated_at = Timestamptz(null=True, default=None)
+    awarded_at = Timestamptz(null=True, default=None)
+    awarded_bid = UUID(null=True, default=None)
+    standstill_ends_at = Timestamptz(null=True, default=None)
+    completed_at = Timestamptz(null=True, default=None)
+    cancelled_at = Timestamptz(null=True, default=None)
+    unsuccessful_at = Timestamptz(null=True, default=None)
+    end_reason = Text(default="")
+    amendments = Integer(default=0)
+    created_by = UUID(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class RfqItem(Table, tablename="rfq_item"):
+    """One line of an RFQ; quantities are exact decimals kept as text."""
+
+    id = UUID(primary_key=True)
+    rfq = ForeignKey(references=Rfq, on_delete=OnDelete.cascade, index=True)
+    position = Integer()
+    description = Varchar(length=300)
+    quantity = Varchar(length=30)
+    unit = Varchar(length=20)
+    cpv = Varchar(length=10, default="")
+    delivery_place = Varchar(length=200, default="")
+    delivery_date = Date(null=True, default=None)
+
+
+class Bid(Table, tablename="bid"):
+    """One version of a sealed bid; only the bidder's latest active version counts.
+
+    At most one active version per (RFQ, bidder): a partial unique index (migration 0006).
+    """
+
+    id = UUID(primary_key=True)
+    rfq = ForeignKey(references=Rfq, on_delete=OnDelete.cascade, index=True)
+    bidder = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    status = Varchar(length=12)
+    content = JSON()
+    total_price = Varchar(length=30)
+    sha256 = Varchar(length=64)
+    idempotency_key = Varchar(length=80)
+    received_at = Timestamptz()
+    submitted_by = UUID(null=True, default=None)
+    ended_at = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     AppUser,
@@ -265,4 +326,7 @@ ALL_TABLES: list[type[Table]] = [
     OnboardingJob,
     AuditLog,
     AuditHead,
+    Rfq,
+    RfqItem,
+    Bid,
 ]

@@ -40,6 +40,8 @@ class FieldError:
     code: str
     message: str
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: What closes the problem, when there is more to say than the message (the gate's gaps).
+    action: str = ""
 
 
 class DomainError(Exception):

@@ -1,0 +1,250 @@
+"""JSON doors of RFQs and sealed bids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from pydantic import BaseModel, Field
+
+from market.api.controllers import PageNumber, PerPage, signed_in_guard, who
+from market.api.schemas import Input, Page
+from market.domain.errors import NotFound
+from market.domain.rfq import STATUS_LABELS
+from market.i18n import gettext
+from market.services import rfqs
+from market.services.context import ServiceContext
+
+
+class ItemIn(Input):
+    description: str = Field(max_length=300)
+    quantity: str = Field(max_length=30, description="An exact decimal, for example 1500 or 12.5")
+    unit: str = Field(max_length=20)
+    cpv: str = Field(default="", max_length=10)
+    delivery_place: str = Field(default="", max_length=200)
+
+
+class CriteriaIn(Input):
+    price: int = Field(default=100, ge=0, le=100)
+    lead_time: int = Field(default=0, ge=0, le=100)
+    quality: int = Field(default=0, ge=0, le=100)
+
+
+class RequirementsIn(Input):
+    min_level: str = Field(default="L0", max_length=2)
+    certificates: list[str] = Field(default_factory=list, max_length=10)
+    countries: list[str] = Field(default_factory=list, max_length=10)
+    max_assessment_age_days: str = Field(default="", max_length=5)
+    kpi: list[str] = Field(default_factory=list, max_length=10)
+
+
+class RfqIn(Input):
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=10_000)
+    currency: str = Field(max_length=3)
+    criteria: CriteriaIn = Field(default_factory=CriteriaIn)
+    requirements: RequirementsIn = Field(default_factory=RequirementsIn)
+    allow_consortia: bool = False
+    deadline: dt.datetime | None = None
+    items: list[ItemIn] = Field(max_length=200)
+
+
+class ItemOut(BaseModel):
+    id: uuid.UUID
+    position: int
+    description: str
+    quantity: str
+    unit: str
+    cpv: str
+    delivery_place: str
+
+
+class RfqOut(BaseModel):
+    id: uuid.UUID
+    buyer: uuid.UUID
+    title: str
+    description: str
+    currency: str
+    criteria: dict[str, int]
+    requirements: dict[str, Any]
+    allow_consortia: bool
+    deadline: dt.datetime | None
+    status: str
+    status_label: str = Field(description="The status in the language of the request")
+    amendments: int
+    bid_count: int = Field(description="How many bids are in; never their contents.")
+    items: list[ItemOut]
+
+    @classmethod
+    def of(cls, row: dict[str, Any], now: dt.datetime) -> RfqOut:
+        data = {k: row[k] for k in cls.model_fields if k not in ("status", "status_label", "items")}
+        current = rfqs.rfq_status(row, now)
+        return cls.model_validate(
+            {
+                **data,
+                "status": current.value,
+                "status_label": gettext(STATUS_LABELS[current]),
+                "items": [ItemOut.model_validate(i) for i in row["items"]],
+            }
+        )
+
+
+class BoardRow(BaseModel):
+    id: uuid.UUID
+    title: str
+    currency: str
+    deadline: dt.datetime
+    buyer_name: str
+
+
+class AmendIn(Input):
+    deadline: dt.datetime
+
+
+class CancelIn(Input):
+    reason: str = Field(max_length=500)
+
+
+class BidIn(Input):
+    prices: dict[str, str] = Field(max_length=200, description="Unit price per item id, as exact decimals")
+    lead_time_days: int = Field(ge=1, le=730)
+    validity_days: int = Field(ge=1, le=365)
+    notes: str = Field(default="", max_length=2000)
+
+
+class ReceiptOut(BaseModel):
+    bid_id: uuid.UUID
+    received_at: dt.datetime = Field(description="Server time (UTC) at which the bid was received")
+    sha256: str = Field(description="SHA-256 of the canonical bid content")
+
+
+class BidOut(BaseModel):
+    id: uuid.UUID
+    bidder: uuid.UUID
+    content: dict[str, Any]
+    total_price: str
+    sha256: str
+    received_at: dt.datetime
+
+
+class OpenedBidOut(BidOut):
+    bidder_name: str
+    hash_matches: bool
+
+
+IdempotencyKey = Annotated[str, HeaderParameter(name="Idempotency-Key", max_length=80)]
+
+
+class RfqController(Controller):
+    path = "/api/v1/rfqs"
+    guards = [signed_in_guard]
+    tags = ["rfqs"]
+
+    @get("/", operation_id="listOpenRfqs")
+    async def board(
+        self, ctx: NamedDependency[ServiceContext], page: PageNumber = 1, per_page: PerPage = 20
+    ) -> Page[BoardRow]:
+        """RFQs open for bids now, nearest deadline first."""
+        rows, total = await rfqs.board(ctx.now(), page, per_page)
+        return Page[BoardRow](
+            items=[BoardRow.model_validate(r) for r in rows], page=page, per_page=per_page, total=total
+        )
+
+    @post("/", status_code=HTTP_201_CREATED, operation_id="createRfq")
+    async def create(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], data: JSONBody[RfqIn]
+    ) -> RfqOut:
+        """A lead firm drafts an RFQ; suppliers see it once published."""
+        row = await rfqs.create_rfq(ctx, who(request).actor, data.model_dump(mode="json"))
+        return RfqOut.of(await rfqs.get_rfq(who(request).actor, str(row["id"])), ctx.now())
+
+    @get("/{rfq_id:uuid}", operation_id="getRfq")
+    async def get_one(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+    ) -> RfqOut:
+        return RfqOut.of(await rfqs.get_rfq(who(request).actor, str(rfq_id)), ctx.now())
+
+    @post("/{rfq_id:uuid}/publish", status_code=HTTP_200_OK, operation_id="publishRfq")
+    async def publish(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+    ) -> RfqOut:
+        return RfqOut.of(await rfqs.publish(ctx, who(request).actor, str(rfq_id)), ctx.now())
+
+    @post("/{rfq_id:uuid}/amend", status_code=HTTP_200_OK, operation_id="amendRfq")
+    async def amend(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+        data: JSONBody[AmendIn],
+    ) -> RfqOut:
+        """Extend the deadline of an open RFQ."""
+        row = await rfqs.amend(ctx, who(request).actor, str(rfq_id), data.deadline.isoformat())
+        return RfqOut.of(row, ctx.now())
+
+    @post("/{rfq_id:uuid}/cancel", status_code=HTTP_200_OK, operation_id="cancelRfq")
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+        data: JSONBody[CancelIn],
+    ) -> RfqOut:
+        return RfqOut.of(await rfqs.cancel(ctx, who(request).actor, str(rfq_id), data.reason), ctx.now())
+
+    @post("/{rfq_id:uuid}/bid", status_code=HTTP_201_CREATED, operation_id="submitBid")
+    async def submit_bid(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+        data: JSONBody[BidIn],
+        idempotency_key: IdempotencyKey,
+    ) -> ReceiptOut:
+        """Submit or replace your sealed bid; keep the receipt. Repeating a request with the same
+        Idempotency-Key returns the same receipt."""
+        receipt = await rfqs.submit_bid(
+            ctx, who(request).actor, str(rfq_id), data.model_dump(), idempotency_key
+        )
+        return ReceiptOut(
+            bid_id=uuid.UUID(receipt.bid_id), received_at=receipt.received_at, sha256=receipt.sha256
+        )
+
+    @get("/{rfq_id:uuid}/bid", operation_id="getMyBid")
+    async def my_bid(self, request: Request[Any, Any, Any], rfq_id: FromPath[uuid.UUID]) -> BidOut:
+        """Your own current bid."""
+        row = await rfqs.my_bid(who(request).actor, str(rfq_id))
+        if row is None:
+            raise NotFound("bid")
+        return BidOut.model_validate(row)
+
+    @delete("/{rfq_id:uuid}/bid", status_code=HTTP_204_NO_CONTENT, operation_id="withdrawBid")
+    async def withdraw(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+    ) -> None:
+        await rfqs.withdraw_bid(ctx, who(request).actor, str(rfq_id))
+
+    @post("/{rfq_id:uuid}/open", status_code=HTTP_200_OK, operation_id="openBids")
+    async def open_bids(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+    ) -> list[OpenedBidOut]:
+        """After the deadline, the buyer opens the bids (recorded in the audit trail)."""
+        rows = await rfqs.open_bids(ctx, who(request).actor, str(rfq_id))
+        return [OpenedBidOut.model_validate(r) for r in rows]

@@ -1,0 +1,391 @@
+"""RFQs and sealed bids: drafting, publishing, amending, bidding with receipts, opening."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from market.db.engine import is_unique_violation
+from market.db.tables import Bid, Organisation, Rfq, RfqItem
+from market.domain.accounts import Actor
+from market.domain.eligibility import check_eligibility, parse_requirements
+from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
+from market.domain.organisations import CPV_CODE, OrganisationKind
+from market.domain.rfq import (
+    CURRENCIES,
+    AwardCriteria,
+    Receipt,
+    RfqFacts,
+    RfqStatus,
+    bid_hash,
+    check_amend,
+    check_bid_change,
+    check_cancel,
+    check_open,
+    check_publish,
+    status,
+    validate_bid,
+)
+from market.services import audit
+from market.services.context import ServiceContext, load_by_id, parse_id
+from market.services.readiness import passport
+
+ACTIVE, SUPERSEDED, WITHDRAWN = "active", "superseded", "withdrawn"
+MAX_PER_PAGE = 100
+
+
+def facts(row: dict[str, Any]) -> RfqFacts:
+    return RfqFacts(
+        deadline=row["deadline"],
+        published_at=row["published_at"],
+        opened_at=row["opened_at"],
+        evaluated_at=row["evaluated_at"],
+        awarded_at=row["awarded_at"],
+        completed_at=row["completed_at"],
+        cancelled_at=row["cancelled_at"],
+        unsuccessful_at=row["unsuccessful_at"],
+    )
+
+
+def _require_buyer(actor: Actor) -> None:
+    if actor.organisation_kind is not OrganisationKind.LEAD_FIRM:
+        raise Forbidden("rfq.buyers_only", N_("Only lead firms post requests for quotation."))
+
+
+def _deadline(raw: Any, errors: FieldCollector) -> dt.datetime | None:
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        errors.add(
+            "deadline", "rfq.deadline_invalid", N_("Enter the deadline as a date and time with its zone.")
+        )
+        return None
+    if moment.tzinfo is None:
+        errors.add("deadline", "rfq.deadline_zone", N_("Give the deadline's time zone (for example -03:00)."))
+        return None
+    return moment.astimezone(dt.UTC)
+
+
+def _validate_rfq(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    errors = FieldCollector()
+    title = str(data.get("title") or "").strip()
+    if not 5 <= len(title) <= 200:
+        errors.add("title", "rfq.title_length", N_("Give a title of 5 to 200 characters."))
+    description = str(data.get("description") or "").strip()
+    if len(description) > 10_000:
+        errors.add("description", "rfq.description_length", N_("At most 10,000 characters."))
+    currency = str(data.get("currency") or "").upper()
+    if currency not in CURRENCIES:
+        errors.add(
+            "currency", "rfq.currency_unknown", N_("Choose a currency: %(list)s."), list=", ".join(CURRENCIES)
+        )
+    weights = data.get("criteria") or {"price": 100, "lead_time": 0, "quality": 0}
+    try:
+        criteria = AwardCriteria(
+            int(weights.get("price", 0)), int(weights.get("lead_time", 0)), int(weights.get("quality", 0))
+        )
+    except (DomainError, TypeError, ValueError, AttributeError):
+        errors.add("criteria", "rfq.weights_invalid", N_("The weights must be 0 or more and add up to 100."))
+        criteria = AwardCriteria()
+    requirements = data.get("requirements") or {}
+    try:
+        parse_requirements(requirements)
+    except DomainError as error:
+        for problem in error.fields:
+            errors.add(f"requirements.{problem.field}", problem.code, problem.message, **problem.params)
+    items = []
+    raw_items = data.get("items") or []
+    if not 1 <= len(raw_items) <= 200:
+        errors.add("items", "rfq.items_count", N_("List from 1 to 200 items."))
+    for index, item in enumerate(raw_items[:200]):
+        where = f"items.{index}"
+        text = str(item.get("description") or "").strip()
+        if not 2 <= len(text) <= 300:
+            errors.add(
+                f"{where}.description", "rfq.item_description", N_("Describe the item (2 to 300 characters).")
+            )
+        try:
+            quantity = Decimal(str(item.get("quantity", "")).replace(",", "."))
+            if not quantity.is_finite() or quantity <= 0 or quantity > Decimal("1e12"):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors.add(f"{where}.quantity", "rfq.item_quantity", N_("Enter a quantity above zero."))
+            quantity = Decimal(1)
+        unit = str(item.get("unit") or "").strip()
+        if not 1 <= len(unit) <= 20:
+            errors.add(f"{where}.unit", "rfq.item_unit", N_("Give the unit (pieces, kg, m²…)."))
+        cpv = str(item.get("cpv") or "").strip()
+        if cpv and not CPV_CODE.match(cpv):
+            errors.add(f"{where}.cpv", "rfq.item_cpv", N_("A CPV code has 8 digits, like 34300000."))
+        items.append(
+            {
+                "description": text,
+                "quantity": format(quantity.normalize(), "f"),
+                "unit": unit,
+                "cpv": cpv.split("-")[0],
+                "delivery_place": str(item.get("delivery_place") or "").strip()[:200],
+            }
+        )
+    deadline = _deadline(data.get("deadline"), errors)
+    errors.raise_if_any()
+    fields = {
+        "title": title,
+        "description": description,
+        "currency": currency,
+        "criteria": {"price": criteria.price, "lead_time": criteria.lead_time, "quality": criteria.quality},
+        "requirements": requirements,
+        "allow_consortia": bool(data.get("allow_consortia")),
+        "deadline": deadline,
+    }
+    return fields, items
+
+
+async def create_rfq(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """A draft RFQ of the actor's lead firm; nothing is visible to suppliers until it is published."""
+    _require_buyer(actor)
+    fields, items = _validate_rfq(data)
+    rfq_id = uuid.uuid4()
+    async with ctx.transaction():
+        await Rfq.insert(
+            Rfq(
+                id=rfq_id,
+                buyer=uuid.UUID(actor.organisation_id),
+                created_by=uuid.UUID(actor.user_id),
+                created_at=ctx.now(),
+                updated_at=ctx.now(),
+                **fields,
+            )
+        )
+        for position, item in enumerate(items, start=1):
+            await RfqItem.insert(RfqItem(id=uuid.uuid4(), rfq=rfq_id, position=position, **item))
+    return await load_by_id(Rfq, rfq_id, "rfq")
+
+
+async def _own_rfq(actor: Actor, rfq_id: str) -> dict[str, Any]:
+    _require_buyer(actor)
+    row = await Rfq.select().where(Rfq.id == parse_id(rfq_id, "rfq")).first().output(load_json=True)
+    if row is None or str(row["buyer"]) != actor.organisation_id:
+        raise NotFound("rfq")
+    return row
+
+
+async def publish(ctx: ServiceContext, actor: Actor, rfq_id: str) -> dict[str, Any]:
+    async with ctx.transaction():
+        row = await _own_rfq(actor, rfq_id)
+        now = ctx.now()
+        check_publish(facts(row), now, accredited=actor.accredited)
+        await Rfq.update({Rfq.published_at: now, Rfq.updated_at: now}).where(Rfq.id == row["id"])
+        await audit.append(
+            ctx, actor.user_id, "rfq.published", str(row["id"]), {"deadline": row["deadline"].isoformat()}
+        )
+    return await get_rfq(actor, rfq_id)
+
+
+async def amend(ctx: ServiceContext, actor: Actor, rfq_id: str, new_deadline: str) -> dict[str, Any]:
+    """Extend the deadline of an open RFQ; the one deadline value moves for every check at once."""
+    errors = FieldCollector()
+    moment = _deadline(new_deadline, errors)
+    errors.raise_if_any()
+    if moment is None:
+        raise DomainError("rfq.deadline_invalid", N_("Enter the deadline as a date and time with its zone."))
+    async with ctx.transaction():
+        row = await _own_rfq(actor, rfq_id)
+        check_amend(facts(row), ctx.now(), moment)
+        await Rfq.update(
+            {Rfq.deadline: moment, Rfq.amendments: row["amendments"] + 1, Rfq.updated_at: ctx.now()}
+        ).where(Rfq.id == row["id"])
+        await audit.append(
+            ctx,
+            actor.user_id,
+            "rfq.amended",
+            str(row["id"]),
+            {"old_deadline": row["deadline"].isoformat(), "deadline": moment.isoformat()},
+        )
+    return await get_rfq(actor, rfq_id)
+
+
+async def cancel(ctx: ServiceContext, actor: Actor, rfq_id: str, reason: str) -> dict[str, Any]:
+    async with ctx.transaction():
+        row = await _own_rfq(actor, rfq_id)
+        check_cancel(facts(row), ctx.now(), reason)
+        await Rfq.update({Rfq.cancelled_at: ctx.now(), Rfq.end_reason: reason.strip()}).where(
+            Rfq.id == row["id"]
+        )
+        await audit.append(ctx, actor.user_id, "rfq.cancelled", str(row["id"]), {"reason": reason.strip()})
+    return await get_rfq(actor, rfq_id)
+
+
+async def get_rfq(actor: Actor, rfq_id: str) -> dict[str, Any]:
+    """An RFQ with its items: drafts only for their buyer, published ones for every signed-in user."""
+    row = await Rfq.select().where(Rfq.id == parse_id(rfq_id, "rfq")).first().output(load_json=True)
+    if row is None or (row["published_at"] is None and str(row["buyer"]) != actor.organisation_id):
+        raise NotFound("rfq")
+    row["items"] = await RfqItem.select().where(RfqItem.rfq == row["id"]).order_by(RfqItem.position)
+    row["bid_count"] = await Bid.count().where(Bid.rfq == row["id"], Bid.status == ACTIVE)
+    return row
+
+
+async def board(now: dt.datetime, page: int = 1, per_page: int = 20) -> tuple[list[dict[str, Any]], int]:
+    """Published RFQs still open for bids, nearest deadline first."""
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    condition = (Rfq.published_at.is_not_null()) & (Rfq.deadline > now) & Rfq.cancelled_at.is_null()
+    rows = await (
+        Rfq.select(Rfq.id, Rfq.title, Rfq.currency, Rfq.deadline, Rfq.buyer.legal_name.as_alias("buyer_name"))
+        .where(condition)
+        .order_by(Rfq.deadline)
+        .limit(per_page)
+        .offset((max(1, page) - 1) * per_page)
+    )
+    return rows, await Rfq.count().where(condition)
+
+
+# -- bids -----------------------------------------------------------------------------------------
+
+
+def _receipt(row: dict[str, Any]) -> Receipt:
+    return Receipt(str(row["id"]), row["received_at"], row["sha256"])
+
+
+async def submit_bid(
+    ctx: ServiceContext, actor: Actor, rfq_id: str, raw: dict[str, Any], idempotency_key: str
+) -> Receipt:
+    """Submit (or replace) the actor's sealed bid. The gate is asked every time; the server clock
+    at the moment of writing decides lateness; a repeated idempotency key returns the first receipt."""
+    if actor.organisation_kind is not OrganisationKind.SME_SUPPLIER:
+        raise Forbidden("bid.suppliers_only", N_("Only SME suppliers bid."))
+    key = idempotency_key.strip()
+    if not 8 <= len(key) <= 80:
+        raise DomainError(
+            "bid.idempotency_key", N_("Send an Idempotency-Key of 8 to 80 characters with each new bid.")
+        )
+    bidder = uuid.UUID(actor.organisation_id)
+    earlier = await Bid.select().where(Bid.bidder == bidder, Bid.idempotency_key == key).first()
+    if earlier is not None:
+        return _receipt(earlier)
+    rfq = await get_rfq(actor, rfq_id)
+    content = validate_bid([str(item["id"]) for item in rfq["items"]], raw)
+    total = sum(
+        (Decimal(content["prices"][str(item["id"])]) * Decimal(item["quantity"]) for item in rfq["items"]),
+        Decimal(0),
+    )
+    organisation = await load_by_id(Organisation, bidder, "organisation")
+    bid_id = uuid.uuid4()
+    try:
+        async with ctx.transaction():
+            now = ctx.now()  # the moment of receipt, taken while this writer holds the database
+            current = await Rfq.select().where(Rfq.id == rfq["id"]).first()
+            assert current is not None
+            check_bid_change(facts(current), now)
+            await _check_gate(rfq, organisation, now)
+            sealed = {
+                "rfq": str(rfq["id"]),
+                "bidder": str(bidder),
+                **content,
+                "total_price": format(total, "f"),
+            }
+            digest = bid_hash(sealed)
+            await Bid.update({Bid.status: SUPERSEDED, Bid.ended_at: now}).where(
+                Bid.rfq == rfq["id"], Bid.bidder == bidder, Bid.status == ACTIVE
+            )
+            await Bid.insert(
+                Bid(
+                    id=bid_id,
+                    rfq=rfq["id"],
+                    bidder=bidder,
+                    status=ACTIVE,
+                    content=sealed,
+                    total_price=format(total, "f"),
+                    sha256=digest,
+                    idempotency_key=key,
+                    received_at=now,
+                    submitted_by=uuid.UUID(actor.user_id),
+                )
+            )
+            await audit.append(
+                ctx, actor.user_id, "bid.submitted", str(rfq["id"]), {"bid": str(bid_id), "sha256": digest}
+            )
+    except Exception as error:
+        if is_unique_violation(error):  # the same key raced in twice: answer with the receipt that won
+            winner = await Bid.select().where(Bid.bidder == bidder, Bid.idempotency_key == key).first()
+            if winner is not None:
+                return _receipt(winner)
+        raise
+    return Receipt(str(bid_id), now, digest)
+
+
+async def _check_gate(rfq: dict[str, Any], organisation: dict[str, Any], now: dt.datetime) -> None:
+    """The readiness gate, asked on every submission path; a refusal lists every gap."""
+    result = check_eligibility(
+        parse_requirements(rfq["requirements"] or {}), await passport(organisation), now
+    )
+    if not result.eligible:
+        raise DomainError(
+            "bid.not_eligible",
+            N_("Your firm does not meet this RFQ's requirements yet."),
+            kind=ErrorKind.FORBIDDEN,
+            fields=[
+                FieldError("eligibility", g.code, g.message, dict(g.params), g.action) for g in result.gaps
+            ],
+        )
+
+
+async def withdraw_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
+    bidder = uuid.UUID(actor.organisation_id)
+    async with ctx.transaction():
+        rfq = await get_rfq(actor, rfq_id)
+        now = ctx.now()
+        check_bid_change(facts(rfq), now)
+        ended = (
+            await Bid.update({Bid.status: WITHDRAWN, Bid.ended_at: now})
+            .where(Bid.rfq == rfq["id"], Bid.bidder == bidder, Bid.status == ACTIVE)
+            .returning(Bid.id)
+        )
+        if not ended:
+            raise NotFound("bid")
+        await audit.append(ctx, actor.user_id, "bid.withdrawn", str(rfq["id"]), {"bid": str(ended[0]["id"])})
+
+
+async def my_bid(actor: Actor, rfq_id: str) -> dict[str, Any] | None:
+    """The bidder's own current bid (contents visible to it alone before opening)."""
+    rfq = await get_rfq(actor, rfq_id)
+    return (
+        await Bid.select()
+        .where(Bid.rfq == rfq["id"], Bid.bidder == uuid.UUID(actor.organisation_id), Bid.status == ACTIVE)
+        .first()
+        .output(load_json=True)
+    )
+
+
+async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
+    """The buyer opens the bids once, after the deadline; each hash must recompute to its receipt."""
+    async with ctx.transaction():
+        rfq = await _own_rfq(actor, rfq_id)
+        now = ctx.now()
+        check_open(facts(rfq), now)
+        bids = (
+            await Bid.select(*Bid.all_columns(), Bid.bidder.legal_name.as_alias("bidder_name"))
+            .where(Bid.rfq == rfq["id"], Bid.status == ACTIVE)
+            .order_by(Bid.received_at)
+            .output(load_json=True)
+        )
+        for bid in bids:
+            bid["hash_matches"] = bid_hash(bid["content"]) == bid["sha256"]
+            await audit.append(
+                ctx,
+                actor.user_id,
+                "bid.read",
+                str(rfq["id"]),
+                {"bid": str(bid["id"]), "hash_matches": bid["hash_matches"]},
+            )
+        await Rfq.update({Rfq.opened_at: now}).where(Rfq.id == rfq["id"])
+        await audit.append(ctx, actor.user_id, "rfq.opened", str(rfq["id"]), {"bids": len(bids)})
+    return bids
+
+
+def rfq_status(row: dict[str, Any], now: dt.datetime) -> RfqStatus:
+    return status(facts(row), now)
