@@ -248,3 +248,67 @@ class RfqController(Controller):
         """After the deadline, the buyer opens the bids (recorded in the audit trail)."""
         rows = await rfqs.open_bids(ctx, who(request).actor, str(rfq_id))
         return [OpenedBidOut.model_validate(r) for r in rows]
+
+
+class RankedOut(BaseModel):
+    bid: uuid.UUID
+    bidder: uuid.UUID
+    rank: int
+    total: str
+    price: str
+    lead_time: str
+    quality: str
+
+
+class AwardIn(Input):
+    bid_id: uuid.UUID
+
+
+class DebriefOut(RankedOut):
+    bidders: int
+    won: bool
+    standstill_ends_at: dt.datetime | None
+
+
+class AwardController(Controller):
+    path = "/api/v1/rfqs/{rfq_id:uuid}"
+    guards = [signed_in_guard]
+    tags = ["rfqs"]
+
+    @post("/evaluate", status_code=HTTP_200_OK, operation_id="evaluateBids")
+    async def evaluate(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+    ) -> list[RankedOut]:
+        """Score the opened bids by the published weights; ties go to the earlier receipt."""
+        ranking = await rfqs.evaluate_bids(ctx, who(request).actor, str(rfq_id))
+        return [RankedOut.model_validate(r) for r in ranking]
+
+    @post("/award", status_code=HTTP_200_OK, operation_id="awardRfq")
+    async def award(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+        data: JSONBody[AwardIn],
+    ) -> RfqOut:
+        """Award to one bid; the standstill period starts now."""
+        return RfqOut.of(await rfqs.award(ctx, who(request).actor, str(rfq_id), str(data.bid_id)), ctx.now())
+
+    @post("/unsuccessful", status_code=HTTP_200_OK, operation_id="declareUnsuccessful")
+    async def unsuccessful(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+        data: JSONBody[CancelIn],
+    ) -> RfqOut:
+        row = await rfqs.declare_unsuccessful(ctx, who(request).actor, str(rfq_id), data.reason)
+        return RfqOut.of(row, ctx.now())
+
+    @get("/debrief", operation_id="getDebrief")
+    async def debrief(self, request: Request[Any, Any, Any], rfq_id: FromPath[uuid.UUID]) -> DebriefOut:
+        """Your own rank and per-criterion scores, after the award."""
+        return DebriefOut.model_validate(await rfqs.debrief(who(request).actor, str(rfq_id)))

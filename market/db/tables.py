@@ -270,6 +270,8 @@ class Rfq(Table, tablename="rfq"):
     cancelled_at = Timestamptz(null=True, default=None)
     unsuccessful_at = Timestamptz(null=True, default=None)
     end_reason = Text(default="")
+    #: The ranking computed at evaluation: [{bid, bidder, rank, total, price, lead_time, quality}].
+    evaluation = JSON(default="[]")
     amendments = Integer(default=0)
     created_by = UUID(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())

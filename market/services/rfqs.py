@@ -13,9 +13,12 @@ from market.domain.accounts import Actor
 from market.domain.eligibility import check_eligibility, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
 from market.domain.organisations import CPV_CODE, OrganisationKind
+from market.domain.readiness import assess_level
 from market.domain.rfq import (
     CURRENCIES,
+    DEFAULT_STANDSTILL,
     AwardCriteria,
+    BidForEvaluation,
     Receipt,
     RfqFacts,
     RfqStatus,
@@ -25,11 +28,13 @@ from market.domain.rfq import (
     check_cancel,
     check_open,
     check_publish,
+    evaluate,
     status,
     validate_bid,
 )
 from market.services import audit
 from market.services.context import ServiceContext, load_by_id, parse_id
+from market.services.notifications import notify
 from market.services.readiness import passport
 
 ACTIVE, SUPERSEDED, WITHDRAWN = "active", "superseded", "withdrawn"
@@ -389,3 +394,121 @@ async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict
 
 def rfq_status(row: dict[str, Any], now: dt.datetime) -> RfqStatus:
     return status(facts(row), now)
+
+
+# -- evaluation, award, debrief -------------------------------------------------------------------
+
+
+async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
+    """Score the opened bids by the weights published with the RFQ; quality is each bidder's
+    readiness level now. Ranks are stored so every bidder's debrief shows the same figures."""
+    async with ctx.transaction():
+        rfq = await _own_rfq(actor, rfq_id)
+        now = ctx.now()
+        if status(facts(rfq), now) is not RfqStatus.OPENED:
+            raise DomainError(
+                "rfq.not_opened", N_("Open the bids before evaluating them."), kind=ErrorKind.CONFLICT
+            )
+        bids = await Bid.select().where(Bid.rfq == rfq["id"], Bid.status == ACTIVE).output(load_json=True)
+        candidates = []
+        for bid in bids:
+            organisation = await load_by_id(Organisation, bid["bidder"], "organisation")
+            found = await passport(organisation)
+            level = 0
+            if found.assessment is not None and now < found.assessment.valid_until:
+                level = int(assess_level(found.assessment.scores, found.certificates, now).level)
+            candidates.append(
+                BidForEvaluation(
+                    str(bid["id"]),
+                    Decimal(bid["total_price"]),
+                    int(bid["content"]["lead_time_days"]),
+                    level,
+                    bid["received_at"],
+                )
+            )
+        criteria = AwardCriteria(**rfq["criteria"])
+        bidders = {str(b["id"]): str(b["bidder"]) for b in bids}
+        ranking = [
+            {
+                "bid": r.bid_id,
+                "bidder": bidders[r.bid_id],
+                "rank": r.rank,
+                "total": str(r.total),
+                "price": str(r.price_score),
+                "lead_time": str(r.lead_time_score),
+                "quality": str(r.quality_score),
+            }
+            for r in evaluate(criteria, candidates)
+        ]
+        await Rfq.update({Rfq.evaluation: ranking, Rfq.evaluated_at: now}).where(Rfq.id == rfq["id"])
+        await audit.append(
+            ctx, actor.user_id, "rfq.evaluated", str(rfq["id"]), {"ranking": [r["bid"] for r in ranking]}
+        )
+    return ranking
+
+
+async def award(ctx: ServiceContext, actor: Actor, rfq_id: str, bid_id: str) -> dict[str, Any]:
+    """Award an evaluated RFQ to one bid; a standstill period starts before the award is final."""
+    async with ctx.transaction():
+        rfq = await _own_rfq(actor, rfq_id)
+        now = ctx.now()
+        if status(facts(rfq), now) is not RfqStatus.EVALUATED:
+            raise DomainError(
+                "rfq.not_evaluated", N_("Evaluate the bids before awarding."), kind=ErrorKind.CONFLICT
+            )
+        if bid_id not in {entry["bid"] for entry in rfq["evaluation"]}:
+            raise NotFound("bid")
+        await Rfq.update(
+            {
+                Rfq.awarded_at: now,
+                Rfq.awarded_bid: uuid.UUID(bid_id),
+                Rfq.standstill_ends_at: now + DEFAULT_STANDSTILL,
+            }
+        ).where(Rfq.id == rfq["id"])
+        await audit.append(ctx, actor.user_id, "rfq.awarded", str(rfq["id"]), {"bid": bid_id})
+        for entry in rfq["evaluation"]:
+            await notify(
+                ctx,
+                uuid.UUID(entry["bidder"]),
+                "rfq.awarded",
+                N_("“%(title)s” was awarded; your debrief is ready."),
+                {"title": rfq["title"]},
+                f"/rfqs/{rfq['id']}",
+            )
+    return await get_rfq(actor, rfq_id)
+
+
+async def declare_unsuccessful(ctx: ServiceContext, actor: Actor, rfq_id: str, reason: str) -> dict[str, Any]:
+    async with ctx.transaction():
+        rfq = await _own_rfq(actor, rfq_id)
+        if status(facts(rfq), ctx.now()) not in (RfqStatus.CLOSED, RfqStatus.OPENED, RfqStatus.EVALUATED):
+            raise DomainError(
+                "rfq.cannot_end",
+                N_("Only a closed RFQ can be declared unsuccessful."),
+                kind=ErrorKind.CONFLICT,
+            )
+        if not 3 <= len(reason.strip()) <= 500:
+            raise DomainError("rfq.reason_required", N_("Give the reason (3 to 500 characters)."))
+        await Rfq.update({Rfq.unsuccessful_at: ctx.now(), Rfq.end_reason: reason.strip()}).where(
+            Rfq.id == rfq["id"]
+        )
+        await audit.append(ctx, actor.user_id, "rfq.unsuccessful", str(rfq["id"]), {"reason": reason.strip()})
+    return await get_rfq(actor, rfq_id)
+
+
+async def debrief(actor: Actor, rfq_id: str) -> dict[str, Any]:
+    """After the award, a bidder sees its own rank and per-criterion scores, and nobody else's."""
+    rfq = await get_rfq(actor, rfq_id)
+    if rfq["awarded_at"] is None:
+        raise DomainError(
+            "rfq.no_debrief_yet", N_("Debriefs are ready once the RFQ is awarded."), kind=ErrorKind.CONFLICT
+        )
+    mine = next((e for e in rfq["evaluation"] if e["bidder"] == actor.organisation_id), None)
+    if mine is None:
+        raise NotFound("bid")
+    return {
+        **mine,
+        "bidders": len(rfq["evaluation"]),
+        "won": mine["bid"] == str(rfq["awarded_bid"]),
+        "standstill_ends_at": rfq["standstill_ends_at"],
+    }

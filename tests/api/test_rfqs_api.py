@@ -201,3 +201,40 @@ async def test_bad_rfqs_and_bids_are_refused_with_reasons(client, ctx, clock) ->
     assert wrong.status_code == 422
     no_key = await client.post(f"/api/v1/rfqs/{rfq['id']}/bid", json=bid_body(rfq), headers=bearer(sme_token))
     assert no_key.status_code in (400, 422)
+
+
+async def test_evaluate_award_and_debriefs(client, ctx, clock) -> None:
+    rfq, deadline, buyer_token, first_token = await setup(client, ctx, clock)
+    _, second = await organisation_with_admin(ctx)
+    second_token = await api_token_for(ctx, second)
+    a = await client.post(
+        f"/api/v1/rfqs/{rfq['id']}/bid",
+        json=bid_body(rfq, "40.00", lead=30),
+        headers={**bearer(first_token), **key(21)},
+    )
+    b = await client.post(
+        f"/api/v1/rfqs/{rfq['id']}/bid",
+        json=bid_body(rfq, "44.00", lead=10),
+        headers={**bearer(second_token), **key(22)},
+    )
+    assert a.status_code == b.status_code == 201
+    assert (
+        await client.post(f"/api/v1/rfqs/{rfq['id']}/evaluate", headers=bearer(buyer_token))
+    ).status_code == 409
+    clock.current = deadline + dt.timedelta(minutes=5)
+    await client.post(f"/api/v1/rfqs/{rfq['id']}/open", headers=bearer(buyer_token))
+    ranking = (await client.post(f"/api/v1/rfqs/{rfq['id']}/evaluate", headers=bearer(buyer_token))).json()
+    # weights 70 price / 30 lead time: 44.00 in 10 days beats 40.00 in 30 days
+    assert [r["bid"] for r in ranking] == [b.json()["bid_id"], a.json()["bid_id"]]
+    assert ranking[0]["total"] == "93.64" and ranking[1]["total"] == "80.00"
+    early = await client.get(f"/api/v1/rfqs/{rfq['id']}/debrief", headers=bearer(first_token))
+    assert early.status_code == 409
+    awarded = await client.post(
+        f"/api/v1/rfqs/{rfq['id']}/award", json={"bid_id": ranking[0]["bid"]}, headers=bearer(buyer_token)
+    )
+    assert awarded.status_code == 200 and awarded.json()["status"] == "awarded"
+    loser = (await client.get(f"/api/v1/rfqs/{rfq['id']}/debrief", headers=bearer(first_token))).json()
+    winner = (await client.get(f"/api/v1/rfqs/{rfq['id']}/debrief", headers=bearer(second_token))).json()
+    assert (loser["rank"], loser["won"], winner["rank"], winner["won"]) == (2, False, 1, True)
+    assert loser["bidders"] == 2 and "44.00" not in str(loser)
+    assert (await audit.verify()).problem is None
