@@ -35,6 +35,7 @@ from market.web.agencies import WEB_AGENCY_CONTROLLERS
 from market.web.middleware import RequestContextMiddleware, add_security_headers
 from market.web.pages import WEB_CONTROLLERS, web_exception_response
 from market.web.readiness import CertificatePages, ReadinessPages
+from market.web.rfqs import RfqPages
 from market.web.templating import configure_templates
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
             ReadinessPages,
             CertificatePages,
             *WEB_AGENCY_CONTROLLERS,
+            RfqPages,
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],

@@ -54,7 +54,7 @@ def facts(row: dict[str, Any]) -> RfqFacts:
     )
 
 
-def _require_buyer(actor: Actor) -> None:
+def require_buyer(actor: Actor) -> None:
     if actor.organisation_kind is not OrganisationKind.LEAD_FIRM:
         raise Forbidden("rfq.buyers_only", N_("Only lead firms post requests for quotation."))
 
@@ -152,7 +152,7 @@ def _validate_rfq(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
 
 async def create_rfq(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     """A draft RFQ of the actor's lead firm; nothing is visible to suppliers until it is published."""
-    _require_buyer(actor)
+    require_buyer(actor)
     fields, items = _validate_rfq(data)
     rfq_id = uuid.uuid4()
     async with ctx.transaction():
@@ -172,7 +172,7 @@ async def create_rfq(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) ->
 
 
 async def _own_rfq(actor: Actor, rfq_id: str) -> dict[str, Any]:
-    _require_buyer(actor)
+    require_buyer(actor)
     row = await Rfq.select().where(Rfq.id == parse_id(rfq_id, "rfq")).first().output(load_json=True)
     if row is None or str(row["buyer"]) != actor.organisation_id:
         raise NotFound("rfq")
@@ -512,3 +512,22 @@ async def debrief(actor: Actor, rfq_id: str) -> dict[str, Any]:
         "won": mine["bid"] == str(rfq["awarded_bid"]),
         "standstill_ends_at": rfq["standstill_ends_at"],
     }
+
+
+async def opened_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
+    """The buyer's comparison after opening; every such read of bid content is audited."""
+    rfq = await _own_rfq(actor, rfq_id)
+    if rfq["opened_at"] is None:
+        return []
+    bids = (
+        await Bid.select(*Bid.all_columns(), Bid.bidder.legal_name.as_alias("bidder_name"))
+        .where(Bid.rfq == rfq["id"], Bid.status == ACTIVE)
+        .order_by(Bid.received_at)
+        .output(load_json=True)
+    )
+    ranks = {entry["bid"]: entry for entry in rfq["evaluation"]}
+    for bid in bids:
+        bid["hash_matches"] = bid_hash(bid["content"]) == bid["sha256"]
+        bid["ranking"] = ranks.get(str(bid["id"]))
+    await audit.append(ctx, actor.user_id, "bid.read", str(rfq["id"]), {"bids": [str(b["id"]) for b in bids]})
+    return sorted(bids, key=lambda b: (b["ranking"]["rank"] if b["ranking"] else 0, b["received_at"]))

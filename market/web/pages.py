@@ -68,6 +68,9 @@ FLASH_MESSAGES = {
     "task_created": N_("The task is set; the SME sees it."),
     "task_updated": N_("The task is updated."),
     "references_saved": N_("Reference values saved."),
+    "rfq_created": N_("The draft is saved. Check it, then publish it."),
+    "rfq_updated": N_("Done."),
+    "bid_withdrawn": N_("Your bid is withdrawn."),
 }
 
 
@@ -102,6 +105,8 @@ PAGES = [
     PortalPage("/coaching", "sme"),
     PortalPage("/agency/onboarding", "agency"),
     PortalPage("/agency/cohort", "agency"),
+    PortalPage("/rfqs", "sme"),
+    PortalPage("/rfqs/new", "buyer"),
 ]
 
 

@@ -13,7 +13,12 @@ from tests.factories import invalid_cnpj, unique_email, valid_cuit
 
 pytestmark = pytest.mark.e2e
 
-DEMO_USER = {"sme": "sme@demo.market", "agency": "agency@demo.market", "operator": "operator@demo.market"}
+DEMO_USER = {
+    "sme": "sme@demo.market",
+    "agency": "agency@demo.market",
+    "operator": "operator@demo.market",
+    "buyer": "buyer@demo.market",
+}
 
 
 def sign_in(page: Any, base: str, email: str, password: str = DEMO_PASSWORD) -> None:

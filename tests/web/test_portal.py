@@ -190,6 +190,7 @@ async def test_every_page_renders_for_its_user(app, ctx, page) -> None:
         "sme": K.SME_SUPPLIER,
         "agency": K.SUPPORT_AGENCY,
         "operator": K.PLATFORM_OPERATOR,
+        "buyer": K.LEAD_FIRM,
         None: K.SME_SUPPLIER,
     }[page.who]
     org, admin = await organisation_with_admin(ctx, kind)

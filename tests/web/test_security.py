@@ -195,4 +195,4 @@ async def test_no_state_changes_on_get(app: Litestar, client, ctx) -> None:
 def test_every_portal_page_is_listed() -> None:
     """New pages must join PAGES so the accessibility and small-screen checks reach them."""
     assert len({p.path for p in PAGES}) == len(PAGES)
-    assert {p.who for p in PAGES} <= {None, "sme", "agency", "operator"}
+    assert {p.who for p in PAGES} <= {None, "sme", "agency", "operator", "buyer"}

@@ -1,0 +1,279 @@
+"""Portal pages of RFQs and sealed bids (server-rendered; they work without JavaScript)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Template
+
+from market.domain.certificates import CERTIFICATE_LABELS, CertificateType
+from market.domain.eligibility import parse_requirements
+from market.domain.errors import DomainError, NotFound
+from market.domain.organisations import COUNTRY_LABELS, Country
+from market.domain.readiness import LEVEL_LABELS, Level
+from market.domain.rfq import CURRENCIES, STATUS_LABELS
+from market.i18n import gettext
+from market.services import readiness, rfqs
+from market.services.context import ServiceContext
+from market.web.pages import field_errors, login_guard, need, redirect, render
+from market.web.templating import COUNTRY_TIMEZONES
+
+ITEM_ROWS = 5
+PER_PAGE = 20
+
+
+def _local_deadline(raw: str, country: str) -> str:
+    """A datetime-local value from the form, in the buyer's zone, as ISO 8601 with its offset."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        naive = dt.datetime.fromisoformat(raw.strip())
+    except ValueError:
+        return raw
+    return naive.replace(tzinfo=ZoneInfo(COUNTRY_TIMEZONES.get(country, "UTC"))).isoformat()
+
+
+def _form_to_rfq(form: Any, country: str) -> dict[str, Any]:
+    items = []
+    for n in range(ITEM_ROWS):
+        row = {
+            k: str(form.get(f"item{n}_{k}", "")).strip() for k in ("description", "quantity", "unit", "cpv")
+        }
+        if any(row.values()):
+            items.append(row)
+    return {
+        "title": str(form.get("title", "")),
+        "description": str(form.get("description", "")),
+        "currency": str(form.get("currency", "")),
+        "criteria": {k: str(form.get(f"weight_{k}", "0") or "0") for k in ("price", "lead_time", "quality")},
+        "requirements": {
+            "min_level": str(form.get("min_level", "L0")),
+            "certificates": [v for v in form.getall("certificates", []) if isinstance(v, str)],
+            "countries": [v for v in form.getall("countries", []) if isinstance(v, str)],
+        },
+        "allow_consortia": form.get("allow_consortia") == "yes",
+        "deadline": _local_deadline(str(form.get("deadline", "")), country) if form.get("deadline") else "",
+        "items": items,
+    }
+
+
+def _choices() -> dict[str, Any]:
+    return {
+        "currencies": [(c, c) for c in CURRENCIES],
+        "levels": [(f"L{int(level)}", gettext(LEVEL_LABELS[level])) for level in Level],
+        "certificate_types": [(t.value, gettext(CERTIFICATE_LABELS[t])) for t in CertificateType],
+        "countries": [(c.value, gettext(COUNTRY_LABELS[c])) for c in Country],
+        "item_rows": ITEM_ROWS,
+    }
+
+
+def _remaining(deadline: dt.datetime | None, now: dt.datetime) -> str:
+    if deadline is None or deadline <= now:
+        return ""
+    left = deadline - now
+    if left.days >= 1:
+        return gettext("%(days)s days and %(hours)s hours left", days=left.days, hours=left.seconds // 3600)
+    return gettext(
+        "%(hours)s hours and %(minutes)s minutes left",
+        hours=left.seconds // 3600,
+        minutes=(left.seconds % 3600) // 60,
+    )
+
+
+class RfqPages(Controller):
+    guards = [login_guard]
+    path = "/rfqs"
+
+    @get("/", include_in_schema=False)
+    async def board(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+    ) -> Template:
+        rows, total = await rfqs.board(ctx.now(), page, PER_PAGE)
+        return render(request, "rfq_board.html", rows=rows, total=total, page=page, per_page=PER_PAGE)
+
+    @get("/new", include_in_schema=False)
+    async def new_form(self, request: Request[Any, Any, Any]) -> Template:
+        rfqs.require_buyer(need(request).actor)
+        defaults = {"weight_price": "100", "weight_lead_time": "0", "weight_quality": "0", "min_level": "L0"}
+        return render(request, "rfq_new.html", values=defaults, **_choices())
+
+    @post("/new", include_in_schema=False)
+    async def create(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]
+    ) -> Response[Any]:
+        me = need(request)
+        form = await request.form()
+        data = _form_to_rfq(form, me.organisation["country"])
+        try:
+            row = await rfqs.create_rfq(ctx, me.actor, data)
+        except DomainError as error:
+            values = {k: form.get(k, "") for k in form if k != "_csrf_token"}
+            values["certificates"] = data["requirements"]["certificates"]
+            values["countries"] = data["requirements"]["countries"]
+            return render(
+                request,
+                "rfq_new.html",
+                422,
+                values=values,
+                errors=field_errors(error),
+                form_error=gettext(error.message, **error.params),
+                **_choices(),
+            )
+        return redirect(f"/rfqs/{row['id']}", "rfq_created")
+
+    @get("/{rfq_id:str}", include_in_schema=False)
+    async def page(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], rfq_id: FromPath[str]
+    ) -> Template:
+        return await self._page(request, ctx, rfq_id)
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: str,
+        status_code: int = 200,
+        **extra: Any,
+    ) -> Template:
+        me = need(request)
+        rfq = await rfqs.get_rfq(me.actor, rfq_id)
+        now = ctx.now()
+        current = rfqs.rfq_status(rfq, now)
+        own = str(rfq["buyer"]) == me.actor.organisation_id
+        context: dict[str, Any] = {
+            "rfq": rfq,
+            "status": current.value,
+            "status_label": gettext(STATUS_LABELS[current]),
+            "own": own,
+            "remaining": _remaining(rfq["deadline"], now),
+            "gaps": [],
+            "eligible": False,
+            "my_bid": None,
+            "debrief": None,
+            "receipt": None,
+            "opened": [],
+            "bid_values": {},
+            "idempotency_key": str(uuid.uuid4()),
+            "requirements": parse_requirements(rfq["requirements"] or {}),
+            "level_labels": {int(k): gettext(v) for k, v in LEVEL_LABELS.items()},
+        }
+        if own:
+            context["opened"] = await rfqs.opened_bids(ctx, me.actor, rfq_id)
+        if me.actor.organisation_kind.value == "sme_supplier":
+            result = await readiness.check(ctx, me.actor, me.actor.organisation_id, context["requirements"])
+            context["eligible"] = result.eligible
+            context["gaps"] = [(gettext(g.message, **g.params), gettext(g.action)) for g in result.gaps]
+            context["my_bid"] = await rfqs.my_bid(me.actor, rfq_id)
+            if rfq["awarded_at"] is not None and any(
+                e["bidder"] == me.actor.organisation_id for e in rfq["evaluation"]
+            ):
+                context["debrief"] = await rfqs.debrief(me.actor, rfq_id)
+        context.update(extra)
+        return render(request, "rfq.html", status_code, **context)
+
+    @post("/{rfq_id:str}/bid", include_in_schema=False)
+    async def bid(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], rfq_id: FromPath[str]
+    ) -> Response[Any]:
+        me = need(request)
+        form = await request.form()
+        rfq = await rfqs.get_rfq(me.actor, rfq_id)
+        raw = {
+            "prices": {str(item["id"]): str(form.get(f"price_{item['id']}", "")) for item in rfq["items"]},
+            "lead_time_days": str(form.get("lead_time_days", "")),
+            "validity_days": str(form.get("validity_days", "")),
+            "notes": str(form.get("notes", "")),
+        }
+        try:
+            receipt = await rfqs.submit_bid(ctx, me.actor, rfq_id, raw, str(form.get("idempotency_key", "")))
+        except DomainError as error:
+            values = {k: form.get(k, "") for k in form if k != "_csrf_token"}
+            status_code = {"conflict": 409, "forbidden": 403}.get(error.kind.value, 422)
+            return await self._page(
+                request,
+                ctx,
+                rfq_id,
+                status_code,
+                bid_values=values,
+                errors=field_errors(error),
+                form_error=gettext(error.message, **error.params),
+            )
+        return await self._page(request, ctx, rfq_id, 201, receipt=receipt)
+
+    @post("/{rfq_id:str}/withdraw", include_in_schema=False)
+    async def withdraw(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], rfq_id: FromPath[str]
+    ) -> Response[Any]:
+        await rfqs.withdraw_bid(ctx, need(request).actor, rfq_id)
+        return redirect(f"/rfqs/{rfq_id}", "bid_withdrawn")
+
+    @get("/{rfq_id:str}/receipt", include_in_schema=False)
+    async def receipt(self, request: Request[Any, Any, Any], rfq_id: FromPath[str]) -> Response[str]:
+        """The bidder's receipt for its current bid, as a file to keep."""
+        bid = await rfqs.my_bid(need(request).actor, rfq_id)
+        if bid is None:
+            raise NotFound("bid")
+        body = json.dumps(
+            {
+                "bid_id": str(bid["id"]),
+                "rfq": rfq_id,
+                "received_at": bid["received_at"].isoformat(),
+                "sha256": bid["sha256"],
+            },
+            indent=2,
+        )
+        return Response(
+            body,
+            media_type="application/json",
+            headers={"content-disposition": f'attachment; filename="receipt-{bid["id"]}.json"'},
+        )
+
+    @post("/{rfq_id:str}/action", include_in_schema=False)
+    async def buyer_action(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], rfq_id: FromPath[str]
+    ) -> Response[Any]:
+        """The buyer's buttons: publish, amend, cancel, open, evaluate, award, declare unsuccessful."""
+        me = need(request)
+        form = await request.form()
+        action = str(form.get("action", ""))
+        try:
+            if action == "publish":
+                await rfqs.publish(ctx, me.actor, rfq_id)
+            elif action == "amend":
+                await rfqs.amend(
+                    ctx,
+                    me.actor,
+                    rfq_id,
+                    _local_deadline(str(form.get("deadline", "")), me.organisation["country"]),
+                )
+            elif action == "cancel":
+                await rfqs.cancel(ctx, me.actor, rfq_id, str(form.get("reason", "")))
+            elif action == "open":
+                await rfqs.open_bids(ctx, me.actor, rfq_id)
+            elif action == "evaluate":
+                await rfqs.evaluate_bids(ctx, me.actor, rfq_id)
+            elif action == "award":
+                await rfqs.award(ctx, me.actor, rfq_id, str(form.get("bid", "")))
+            elif action == "unsuccessful":
+                await rfqs.declare_unsuccessful(ctx, me.actor, rfq_id, str(form.get("reason", "")))
+        except DomainError as error:
+            if error.kind.value not in ("invalid", "conflict"):
+                raise
+            return await self._page(
+                request,
+                ctx,
+                rfq_id,
+                409 if error.kind.value == "conflict" else 422,
+                errors=field_errors(error),
+                form_error=gettext(error.message, **error.params),
+            )
+        return redirect(f"/rfqs/{rfq_id}", "rfq_updated")

@@ -1,0 +1,123 @@
+"""The RFQ journey through the portal's plain HTML forms, with the clock moved by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from market.db.tables import Bid, Rfq
+from market.domain.organisations import OrganisationKind as K
+from tests.conftest import client_for
+from tests.factories import PASSWORD, organisation_with_admin
+from tests.helpers import csrf_from, portal_login, post_form
+
+
+async def test_buyer_posts_sme_bids_buyer_opens_evaluates_awards_sme_sees_debrief(app, ctx, clock) -> None:
+    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
+    _, sme = await organisation_with_admin(ctx)
+    async with (
+        client_for(app, "198.51.100.81") as buyer_browser,
+        client_for(app, "198.51.100.82") as sme_browser,
+    ):
+        await portal_login(buyer_browser, buyer["email"], PASSWORD)
+        local_deadline = (clock() + dt.timedelta(days=3)).astimezone(dt.timezone(dt.timedelta(hours=-3)))
+        form = {
+            "title": "Leather soles, 2027 season",
+            "currency": "BRL",
+            "deadline": local_deadline.strftime("%Y-%m-%dT%H:%M"),
+            "item0_description": "Sole, size 38-44",
+            "item0_quantity": "5000",
+            "item0_unit": "pairs",
+            "weight_price": "100",
+            "weight_lead_time": "0",
+            "weight_quality": "0",
+            "min_level": "L0",
+        }
+        bad = await post_form(buyer_browser, "/rfqs/new", "/rfqs/new", {**form, "title": "x", "currency": ""})
+        assert bad.status_code == 422 and 'value="Sole, size 38-44"' in bad.text
+        made = await post_form(buyer_browser, "/rfqs/new", "/rfqs/new", form)
+        assert made.status_code == 303
+        url = made.headers["location"]
+        rfq = await Rfq.select().first()
+        assert rfq["deadline"] == local_deadline.replace(second=0, microsecond=0)
+        page = await buyer_browser.get(url)
+        await buyer_browser.post(
+            f"{url}/action", data={"action": "publish", "_csrf_token": csrf_from(page.text)}
+        )
+
+        await portal_login(sme_browser, sme["email"], PASSWORD)
+        board = await sme_browser.get("/rfqs")
+        assert "Leather soles, 2027 season" in board.text
+        rfq_page = await sme_browser.get(url)
+        assert "Send the sealed bid" in rfq_page.text and "days and" in rfq_page.text
+        item = re.search(r'name="(price_[0-9a-f-]+)"', rfq_page.text).group(1)
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', rfq_page.text).group(1)
+        wrong = await sme_browser.post(
+            f"{url}/bid",
+            data={
+                item: "abc",
+                "lead_time_days": "12",
+                "validity_days": "60",
+                "idempotency_key": key,
+                "_csrf_token": csrf_from(rfq_page.text),
+            },
+        )
+        assert wrong.status_code == 422 and 'value="abc"' in wrong.text and 'value="12"' in wrong.text
+        sent = await sme_browser.post(
+            f"{url}/bid",
+            data={
+                item: "7.25",
+                "lead_time_days": "12",
+                "validity_days": "60",
+                "idempotency_key": key,
+                "_csrf_token": csrf_from(rfq_page.text),
+            },
+        )
+        assert sent.status_code == 201 and "Keep this receipt" in sent.text
+        twice = await sme_browser.post(
+            f"{url}/bid",
+            data={
+                item: "7.25",
+                "lead_time_days": "12",
+                "validity_days": "60",
+                "idempotency_key": key,
+                "_csrf_token": csrf_from(rfq_page.text),
+            },
+        )
+        assert twice.status_code == 201 and await Bid.count() == 1  # a double click creates one bid
+        receipt = await sme_browser.get(f"{url}/receipt")
+        assert receipt.headers["content-disposition"].startswith("attachment;") and receipt.json()["sha256"]
+
+        buyer_view = await buyer_browser.get(url)
+        assert "7.25" not in buyer_view.text and "Bids received" in buyer_view.text
+
+        clock.current = rfq["deadline"] + dt.timedelta(seconds=1)
+        # three days later the portal sessions have ended: sign in again
+        await portal_login(buyer_browser, buyer["email"], PASSWORD)
+        await portal_login(sme_browser, sme["email"], PASSWORD)
+        rfq_page = await sme_browser.get(url)
+        late = await sme_browser.post(
+            f"{url}/bid",
+            data={
+                item: "6.00",
+                "lead_time_days": "12",
+                "validity_days": "60",
+                "idempotency_key": "late-key-123",
+                "_csrf_token": csrf_from(rfq_page.text),
+            },
+        )
+        assert late.status_code == 409 and "deadline passed" in late.text
+        page = await buyer_browser.get(url)
+        for action in ("open", "evaluate"):
+            done = await buyer_browser.post(
+                f"{url}/action", data={"action": action, "_csrf_token": csrf_from(page.text)}
+            )
+            assert done.status_code == 303
+            page = await buyer_browser.get(url)
+        assert "7.25" in page.text and "matches the receipt" in page.text
+        bid_id = re.search(r'name="bid" value="([^"]+)"', page.text).group(1)
+        await buyer_browser.post(
+            f"{url}/action", data={"action": "award", "bid": bid_id, "_csrf_token": csrf_from(page.text)}
+        )
+        debrief = await sme_browser.get(url)
+        assert "Your bid won." in debrief.text
