@@ -15,6 +15,7 @@ from market.db.tables import AppUser, OnboardingJob, Organisation
 from market.domain.accounts import Actor, Role, require_agency
 from market.domain.errors import N_, DomainError, NotFound, ValidationFailed
 from market.domain.organisations import (
+    PROFILE_FIELDS,
     OrganisationKind,
     check_email,
     tax_id_key,
@@ -26,23 +27,7 @@ from market.services.organisations import profile_columns
 
 log = logging.getLogger("market.onboarding")
 
-COLUMNS = (
-    "legal_name",
-    "country",
-    "tax_id",
-    "size_class",
-    "sector",
-    "value_chain_links",
-    "classification_codes",
-    "monthly_capacity",
-    "capacity_unit",
-    "languages",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-    "website",
-    "invite_email",
-)
+COLUMNS = (*PROFILE_FIELDS, "invite_email")
 REQUIRED_COLUMNS = ("legal_name", "country", "tax_id", "size_class", "sector")
 EXAMPLE = (
     "Autopartes del Litoral S.A.",

@@ -22,6 +22,7 @@ from market.domain.accounts import (
 from market.domain.errors import N_, DomainError, FieldError, ValidationFailed
 from market.domain.organisations import (
     ACCREDITED_KINDS,
+    PROFILE_FIELDS,
     OrganisationKind,
     OrganisationProfile,
     tax_id_key,
@@ -214,25 +215,7 @@ async def update_profile(
     """Change the profile fields only; kind, accreditation and timestamps are never taken from input."""
     row = await load_organisation(org_id)
     require_edit(actor, await org_ref(row))
-    merged = {
-        name: row[name]
-        for name in (
-            "legal_name",
-            "country",
-            "tax_id",
-            "size_class",
-            "sector",
-            "value_chain_links",
-            "classification_codes",
-            "monthly_capacity",
-            "capacity_unit",
-            "languages",
-            "contact_name",
-            "contact_email",
-            "contact_phone",
-            "website",
-        )
-    }
+    merged = {name: row[name] for name in PROFILE_FIELDS}
     merged.update({k: v for k, v in data.items() if k in merged})
     profile = validate_profile(merged)
     try:
