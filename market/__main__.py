@@ -45,8 +45,8 @@ def cmd_seed(settings: Settings, _: argparse.Namespace) -> int:
 
     created = asyncio.run(_with_context(settings, load_demo_data))
     print(
-        f"demo data: {created['organisations']} organisations, {created['users']} users and "
-        f"{created['assessments']} self-assessments created (existing ones kept)"
+        f"demo data: {created['organisations']} organisations, {created['users']} users, "
+        f"{created['assessments']} self-assessments and {created['rfqs']} RFQs created (existing ones kept)"
     )
     print(f"demo logins (password for all: {DEMO_PASSWORD}):")
     for email, role, org in demo_logins():

@@ -111,8 +111,9 @@ def format_number(value: int | float | Decimal) -> str:
     return numbers.format_decimal(value, locale=_format_locale())
 
 
-def format_money(amount: Decimal, currency: str) -> str:
-    return numbers.format_currency(amount, currency, locale=_format_locale())
+def format_money(amount: Decimal | str, currency: str) -> str:
+    """Money in the user's format; amounts stored as exact decimal text are accepted as they are."""
+    return numbers.format_currency(Decimal(amount), currency, locale=_format_locale())
 
 
 def format_datetime(value: dt.datetime | None, timezone: str = "America/Argentina/Buenos_Aires") -> str:

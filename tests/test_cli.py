@@ -36,7 +36,7 @@ def test_migrate_seed_and_create_user_on_a_fresh_file(tmp_path: Path) -> None:
     assert seeded.returncode == 0, seeded.stderr
     assert "sme@demo.market" in seeded.stdout and "mercosur-demo-2026" in seeded.stdout
     again = run("seed", env=env)
-    assert "0 organisations, 0 users and 0 self-assessments created" in again.stdout
+    assert "0 organisations, 0 users, 0 self-assessments and 0 RFQs created" in again.stdout
     import sqlite3
 
     with sqlite3.connect(tmp_path / "cli.sqlite3") as db:

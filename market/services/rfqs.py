@@ -531,3 +531,14 @@ async def opened_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[di
         bid["ranking"] = ranks.get(str(bid["id"]))
     await audit.append(ctx, actor.user_id, "bid.read", str(rfq["id"]), {"bids": [str(b["id"]) for b in bids]})
     return sorted(bids, key=lambda b: (b["ranking"]["rank"] if b["ranking"] else 0, b["received_at"]))
+
+
+async def buyer_rfqs(actor: Actor) -> list[dict[str, Any]]:
+    """Every RFQ of the actor's lead firm, drafts and finished ones included, newest first."""
+    require_buyer(actor)
+    return (
+        await Rfq.select()
+        .where(Rfq.buyer == uuid.UUID(actor.organisation_id))
+        .order_by(Rfq.created_at, ascending=False)
+        .output(load_json=True)
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -17,9 +18,11 @@ from market.db.tables import (
     Certificate,
     CertificateFile,
     Organisation,
+    Rfq,
 )
-from market.domain.accounts import Role
+from market.domain.accounts import Actor, Role
 from market.domain.certificates import CertificateType, CertificateView, Verification
+from market.domain.errors import DomainError
 from market.domain.organisations import Country, OrganisationKind, tax_id_key
 from market.domain.readiness import Questionnaire, assess_level, score, validate_answers
 from market.services.accounts import create_user
@@ -74,6 +77,7 @@ async def load_demo_data(ctx: ServiceContext, path: Path = DEMO_FILE) -> dict[st
         )
         created["users"] += 1
     created["assessments"] = await load_demo_readiness(ctx, ids)
+    created["rfqs"] = await load_demo_rfqs(ctx, ids)
     agency = uuid.UUID(ids["agency-ar"])
     if not await BenchmarkReference.exists().where(BenchmarkReference.agency == agency):
         for metric, value in (("overall", 60.0), ("on_time_delivery", 90.0), ("defect_rate", 2.0)):
@@ -204,6 +208,82 @@ async def load_demo_readiness(ctx: ServiceContext, ids: dict[str, str]) -> int:
                 )
                 created += 1
     return created
+
+
+async def _actor(email: str) -> Actor:
+    user = await AppUser.select().where(AppUser.email == email).first()
+    assert user is not None
+    org = await Organisation.select().where(Organisation.id == user["organisation"]).first()
+    assert org is not None
+    return Actor(
+        str(user["id"]), str(org["id"]), OrganisationKind(org["kind"]), Role(user["role"]), org["accredited"]
+    )
+
+
+DEMO_RFQS = [
+    # (title, days from now to the deadline, how far it goes, buyer)
+    ("Ventilated brake discs for the 2027 platform", 10, "open", "buyer@demo.market"),
+    ("Wiring harnesses, pilot batch", -1, "closed", "buyer@demo.market"),
+    ("Forged steering knuckles", -20, "awarded", "buyer@demo.market"),
+    ("Solid-wood dining chairs, spring collection", 30, "draft", "buyer.furniture@demo.market"),
+]
+BIDDERS = ("sme@demo.market", "sme.br@demo.market")
+
+
+async def load_demo_rfqs(ctx: ServiceContext, ids: dict[str, str]) -> int:
+    """RFQs in every phase, made through the real services with the clock set back, so the
+    receipts, hashes and audit entries are what they would have been."""
+    from market.services import rfqs
+
+    now = ctx.now()
+    made = 0
+    for index, (title, days, phase, buyer_email) in enumerate(DEMO_RFQS):
+        if await Rfq.exists().where(Rfq.title == title):
+            continue
+        deadline = now + dt.timedelta(days=days)
+        start = deadline - dt.timedelta(days=14)
+
+        def at(moment: dt.datetime) -> ServiceContext:
+            return dataclasses.replace(ctx, clock=lambda: moment)
+
+        buyer = await _actor(buyer_email)
+        body = {
+            "title": title,
+            "description": "Demo request: drawings on request.",
+            "currency": "USD",
+            "criteria": {"price": 70, "lead_time": 30, "quality": 0},
+            "requirements": {"min_level": "L1" if phase == "open" else "L0"},
+            "deadline": deadline.isoformat(),
+            "items": [
+                {"description": title.split(",")[0], "quantity": str(1000 * (index + 1)), "unit": "pieces"}
+            ],
+        }
+        row = await rfqs.create_rfq(at(start), buyer, body)
+        made += 1
+        if phase == "draft":
+            continue
+        await rfqs.publish(at(start), buyer, str(row["id"]))
+        rfq = await rfqs.get_rfq(buyer, str(row["id"]))
+        for n, email in enumerate(BIDDERS):
+            bidder = await _actor(email)
+            prices = {str(item["id"]): f"{12 + n * 1.5 + index:.2f}" for item in rfq["items"]}
+            try:
+                await rfqs.submit_bid(
+                    at(start + dt.timedelta(days=2 + n)),
+                    bidder,
+                    str(row["id"]),
+                    {"prices": prices, "lead_time_days": 20 - 5 * n, "validity_days": 60},
+                    f"demo-{row['id']}-{n}",
+                )
+            except DomainError:
+                continue  # a demo bidder that is not eligible simply does not bid
+        if phase == "awarded":
+            after = deadline + dt.timedelta(hours=2)
+            await rfqs.open_bids(at(after), buyer, str(row["id"]))
+            ranking = await rfqs.evaluate_bids(at(after), buyer, str(row["id"]))
+            if ranking:
+                await rfqs.award(at(after + dt.timedelta(hours=1)), buyer, str(row["id"]), ranking[0]["bid"])
+    return made
 
 
 def demo_logins(path: Path = DEMO_FILE) -> list[tuple[str, str, str]]:

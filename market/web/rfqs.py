@@ -97,8 +97,18 @@ class RfqPages(Controller):
         ctx: NamedDependency[ServiceContext],
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
     ) -> Template:
+        me = need(request)
         rows, total = await rfqs.board(ctx.now(), page, PER_PAGE)
-        return render(request, "rfq_board.html", rows=rows, total=total, page=page, per_page=PER_PAGE)
+        mine = []
+        if me.actor.organisation_kind.value == "lead_firm":
+            now = ctx.now()
+            mine = [
+                {**row, "status_label": gettext(STATUS_LABELS[rfqs.rfq_status(row, now)])}
+                for row in await rfqs.buyer_rfqs(me.actor)
+            ]
+        return render(
+            request, "rfq_board.html", rows=rows, total=total, page=page, per_page=PER_PAGE, mine=mine
+        )
 
     @get("/new", include_in_schema=False)
     async def new_form(self, request: Request[Any, Any, Any]) -> Template:

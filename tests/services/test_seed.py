@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from market.db.tables import AppUser, Organisation
+from market.db.tables import AppUser, Bid, Organisation, Rfq
 from market.domain.organisations import Country, validate_tax_id
+from market.services import audit
 from market.services.accounts import authenticate
 from market.services.seed import DEMO_PASSWORD, load_demo_data
 
@@ -12,7 +13,16 @@ async def test_demo_data_is_complete_valid_and_loads_once(ctx) -> None:
     first = await load_demo_data(ctx)
     second = await load_demo_data(ctx)
     assert first["organisations"] == 46 and first["users"] == 11 and first["assessments"] >= 40
-    assert second == {"organisations": 0, "users": 0, "assessments": 0}
+    assert second == {"organisations": 0, "users": 0, "assessments": 0, "rfqs": 0}
+    assert first["rfqs"] == 4
+    statuses = {}
+    from market.services.rfqs import rfq_status
+
+    for row in await Rfq.select():
+        statuses[row["title"]] = rfq_status(row, ctx.now()).value
+    assert sorted(statuses.values()) == ["awarded", "closed", "draft", "published"]
+    assert await Bid.count().where(Bid.status == "active") >= 5
+    assert (await audit.verify()).problem is None
     orgs = await Organisation.select()
     kinds = Counter(o["kind"] for o in orgs)
     assert kinds["lead_firm"] >= 3 and kinds["support_agency"] >= 2 and kinds["sme_supplier"] >= 40
