@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -56,6 +57,9 @@ async def start_background(ctx: ServiceContext) -> None:
 
 def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datetime] = utc_now) -> Litestar:
     settings = settings or load_settings()
+    # The SQLite driver's debug log prints every query's parameters (bid prices, password hashes):
+    # it stays quiet whatever level the rest of the log runs at.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     engine = build_engine(settings)
     bind_tables(engine)
     ctx = ServiceContext(settings=settings, engine=engine, store=MemoryStore(), clock=clock)
