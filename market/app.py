@@ -26,7 +26,7 @@ from market.api.agencies import AgencyController
 from market.api.controllers import API_CONTROLLERS
 from market.api.errors import api_exception_response
 from market.api.readiness import ReadinessController
-from market.api.rfqs import AwardController, RfqController
+from market.api.rfqs import AwardController, QuestionController, RfqController
 from market.db.engine import build_engine, start_engine, stop_engine
 from market.db.migrate import bind_tables
 from market.services import certificates, onboarding
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
             AgencyController,
             RfqController,
             AwardController,
+            QuestionController,
             *WEB_CONTROLLERS,
             ReadinessPages,
             CertificatePages,

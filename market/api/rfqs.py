@@ -12,7 +12,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from pydantic import BaseModel, Field
 
-from market.api.controllers import PageNumber, PerPage, signed_in_guard, who
+from market.api.controllers import PageNumber, PerPage, paginate, signed_in_guard, who
 from market.api.schemas import Input, Page
 from market.domain.errors import NotFound
 from market.domain.rfq import STATUS_LABELS
@@ -312,3 +312,62 @@ class AwardController(Controller):
     async def debrief(self, request: Request[Any, Any, Any], rfq_id: FromPath[uuid.UUID]) -> DebriefOut:
         """Your own rank and per-criterion scores, after the award."""
         return DebriefOut.model_validate(await rfqs.debrief(who(request).actor, str(rfq_id)))
+
+
+class QuestionIn(Input):
+    question: str = Field(max_length=2000)
+
+
+class AnswerIn(Input):
+    answer: str = Field(max_length=4000)
+
+
+class QuestionOut(BaseModel):
+    id: uuid.UUID
+    question: str
+    answer: str
+    asked_at: dt.datetime
+    answered_at: dt.datetime | None
+    mine: bool = Field(description="Whether your firm asked it (nobody else learns who asked)")
+
+
+class QuestionController(Controller):
+    path = "/api/v1/rfqs/{rfq_id:uuid}/questions"
+    guards = [signed_in_guard]
+    tags = ["rfqs"]
+
+    @get("/", operation_id="listQuestions")
+    async def list_questions(
+        self,
+        request: Request[Any, Any, Any],
+        rfq_id: FromPath[uuid.UUID],
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
+    ) -> Page[QuestionOut]:
+        """Answered questions (the asker is never shown); the buyer also sees open ones."""
+        rows = await rfqs.questions(who(request).actor, str(rfq_id))
+        return paginate([QuestionOut.model_validate(r) for r in rows], page, per_page)
+
+    @post("/", status_code=HTTP_201_CREATED, operation_id="askQuestion")
+    async def ask(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+        data: JSONBody[QuestionIn],
+    ) -> QuestionOut:
+        row = await rfqs.ask(ctx, who(request).actor, str(rfq_id), data.question)
+        return QuestionOut.model_validate({**row, "mine": True})
+
+    @post("/{question_id:uuid}/answer", status_code=HTTP_200_OK, operation_id="answerQuestion")
+    async def answer(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+        question_id: FromPath[uuid.UUID],
+        data: JSONBody[AnswerIn],
+    ) -> QuestionOut:
+        """The buyer answers publicly."""
+        row = await rfqs.answer(ctx, who(request).actor, str(rfq_id), str(question_id), data.answer)
+        return QuestionOut.model_validate({**row, "mine": False})

@@ -311,6 +311,19 @@ class Bid(Table, tablename="bid"):
     ended_at = Timestamptz(null=True, default=None)
 
 
+class RfqQuestion(Table, tablename="rfq_question"):
+    """A supplier's question on an RFQ and the buyer's public answer; the asker is never shown."""
+
+    id = UUID(primary_key=True)
+    rfq = ForeignKey(references=Rfq, on_delete=OnDelete.cascade, index=True)
+    asker = UUID(index=True)
+    question = Text()
+    answer = Text(default="")
+    asked_at = Timestamptz()
+    answered_at = Timestamptz(null=True, default=None)
+    answered_by = UUID(null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     AppUser,
@@ -331,4 +344,5 @@ ALL_TABLES: list[type[Table]] = [
     Rfq,
     RfqItem,
     Bid,
+    RfqQuestion,
 ]

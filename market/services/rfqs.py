@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from market.db.engine import is_unique_violation
-from market.db.tables import Bid, Organisation, Rfq, RfqItem
+from market.db.tables import Bid, Organisation, Rfq, RfqItem, RfqQuestion
 from market.domain.accounts import Actor
 from market.domain.eligibility import check_eligibility, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
@@ -542,3 +542,90 @@ async def buyer_rfqs(actor: Actor) -> list[dict[str, Any]]:
         .order_by(Rfq.created_at, ascending=False)
         .output(load_json=True)
     )
+
+
+# -- questions and answers ------------------------------------------------------------------------
+
+
+async def ask(ctx: ServiceContext, actor: Actor, rfq_id: str, question: str) -> dict[str, Any]:
+    """A supplier asks while the RFQ is open; the buyer is told, the asker stays undisclosed."""
+    if actor.organisation_kind is not OrganisationKind.SME_SUPPLIER:
+        raise Forbidden("question.suppliers_only", N_("Only suppliers ask questions on an RFQ."))
+    text = question.strip()
+    if not 5 <= len(text) <= 2000:
+        raise DomainError("question.length", N_("Write the question in 5 to 2,000 characters."))
+    rfq = await get_rfq(actor, rfq_id)
+    question_id = uuid.uuid4()
+    async with ctx.transaction():
+        check_bid_change(facts(rfq), ctx.now())  # questions close with the bidding
+        await RfqQuestion.insert(
+            RfqQuestion(
+                id=question_id,
+                rfq=rfq["id"],
+                asker=uuid.UUID(actor.organisation_id),
+                question=text,
+                asked_at=ctx.now(),
+            )
+        )
+        await notify(
+            ctx,
+            rfq["buyer"],
+            "rfq.question",
+            N_("A supplier asked a question on “%(title)s”."),
+            {"title": rfq["title"]},
+            f"/rfqs/{rfq['id']}",
+        )
+    return await load_by_id(RfqQuestion, question_id, "question")
+
+
+async def answer(
+    ctx: ServiceContext, actor: Actor, rfq_id: str, question_id: str, text: str
+) -> dict[str, Any]:
+    """The buyer answers for everyone to read."""
+    rfq = await _own_rfq(actor, rfq_id)
+    reply = text.strip()
+    if not 2 <= len(reply) <= 4000:
+        raise DomainError("question.answer_length", N_("Write the answer in 2 to 4,000 characters."))
+    question = await load_by_id(RfqQuestion, question_id, "question")
+    if question["rfq"] != rfq["id"]:
+        raise NotFound("question")
+    async with ctx.transaction():
+        await RfqQuestion.update(
+            {
+                RfqQuestion.answer: reply,
+                RfqQuestion.answered_at: ctx.now(),
+                RfqQuestion.answered_by: uuid.UUID(actor.user_id),
+            }
+        ).where(RfqQuestion.id == question["id"])
+        await notify(
+            ctx,
+            question["asker"],
+            "rfq.answer",
+            N_("Your question on “%(title)s” was answered."),
+            {"title": rfq["title"]},
+            f"/rfqs/{rfq['id']}",
+        )
+    return await load_by_id(RfqQuestion, question_id, "question")
+
+
+async def questions(actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
+    """Answered questions for everyone; the buyer also sees the open ones; the asker its own.
+    Who asked is never part of the answer."""
+    rfq = await get_rfq(actor, rfq_id)
+    rows = await RfqQuestion.select().where(RfqQuestion.rfq == rfq["id"]).order_by(RfqQuestion.asked_at)
+    own_rfq = str(rfq["buyer"]) == actor.organisation_id
+    visible = []
+    for row in rows:
+        mine = str(row["asker"]) == actor.organisation_id
+        if row["answered_at"] is not None or own_rfq or mine:
+            visible.append(
+                {
+                    "id": row["id"],
+                    "question": row["question"],
+                    "answer": row["answer"],
+                    "asked_at": row["asked_at"],
+                    "answered_at": row["answered_at"],
+                    "mine": mine,
+                }
+            )
+    return visible

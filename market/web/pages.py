@@ -71,6 +71,8 @@ FLASH_MESSAGES = {
     "rfq_created": N_("The draft is saved. Check it, then publish it."),
     "rfq_updated": N_("Done."),
     "bid_withdrawn": N_("Your bid is withdrawn."),
+    "question_sent": N_("Your question is sent; the answer will be public, your name will not."),
+    "answer_published": N_("The answer is published for every supplier."),
 }
 
 

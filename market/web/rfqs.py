@@ -170,12 +170,14 @@ class RfqPages(Controller):
             "my_bid": None,
             "debrief": None,
             "receipt": None,
+            "question_value": "",
             "opened": [],
             "bid_values": {},
             "idempotency_key": str(uuid.uuid4()),
             "requirements": parse_requirements(rfq["requirements"] or {}),
             "level_labels": {int(k): gettext(v) for k, v in LEVEL_LABELS.items()},
         }
+        context["questions"] = await rfqs.questions(me.actor, rfq_id)
         if own:
             context["opened"] = await rfqs.opened_bids(ctx, me.actor, rfq_id)
         if me.actor.organisation_kind.value == "sme_supplier":
@@ -218,6 +220,46 @@ class RfqPages(Controller):
                 form_error=gettext(error.message, **error.params),
             )
         return await self._page(request, ctx, rfq_id, 201, receipt=receipt)
+
+    @post("/{rfq_id:str}/questions", include_in_schema=False)
+    async def ask(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], rfq_id: FromPath[str]
+    ) -> Response[Any]:
+        form = await request.form()
+        try:
+            await rfqs.ask(ctx, need(request).actor, rfq_id, str(form.get("question", "")))
+        except DomainError as error:
+            if error.kind.value not in ("invalid", "conflict"):
+                raise
+            return await self._page(
+                request,
+                ctx,
+                rfq_id,
+                422,
+                question_value=str(form.get("question", "")),
+                errors={"question": gettext(error.message, **error.params)},
+                form_error=gettext(error.message, **error.params),
+            )
+        return redirect(f"/rfqs/{rfq_id}", "question_sent")
+
+    @post("/{rfq_id:str}/questions/{question_id:str}", include_in_schema=False)
+    async def answer(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[str],
+        question_id: FromPath[str],
+    ) -> Response[Any]:
+        form = await request.form()
+        try:
+            await rfqs.answer(ctx, need(request).actor, rfq_id, question_id, str(form.get("answer", "")))
+        except DomainError as error:
+            if error.kind.value != "invalid":
+                raise
+            return await self._page(
+                request, ctx, rfq_id, 422, form_error=gettext(error.message, **error.params)
+            )
+        return redirect(f"/rfqs/{rfq_id}", "answer_published")
 
     @post("/{rfq_id:str}/withdraw", include_in_schema=False)
     async def withdraw(

@@ -238,3 +238,39 @@ async def test_evaluate_award_and_debriefs(client, ctx, clock) -> None:
     assert (loser["rank"], loser["won"], winner["rank"], winner["won"]) == (2, False, 1, True)
     assert loser["bidders"] == 2 and "44.00" not in str(loser)
     assert (await audit.verify()).problem is None
+
+
+async def test_questions_are_answered_publicly_and_the_asker_stays_hidden(client, ctx, clock) -> None:
+    rfq, deadline, buyer_token, asker_token = await setup(client, ctx, clock)
+    _, other = await organisation_with_admin(ctx)
+    other_token = await api_token_for(ctx, other)
+    me = (await client.get("/api/v1/me", headers=bearer(asker_token))).json()
+    url = f"/api/v1/rfqs/{rfq['id']}/questions"
+    asked = await client.post(
+        url, json={"question": "May the discs be delivered in two batches?"}, headers=bearer(asker_token)
+    )
+    assert asked.status_code == 201
+    question_id = asked.json()["id"]
+    assert (await client.get(url, headers=bearer(other_token))).json()["total"] == 0  # not answered yet
+    assert (await client.get(url, headers=bearer(buyer_token))).json()["total"] == 1
+    assert (
+        await client.post(url, json={"question": "Me too?"}, headers=bearer(buyer_token))
+    ).status_code == 403
+    answered = await client.post(
+        f"{url}/{question_id}/answer",
+        json={"answer": "Yes, two batches are fine."},
+        headers=bearer(buyer_token),
+    )
+    assert answered.status_code == 200
+    seen_by_other = await client.get(url, headers=bearer(other_token))
+    [entry] = seen_by_other.json()["items"]
+    assert entry["answer"] == "Yes, two batches are fine." and entry["mine"] is False
+    for token in (other_token, buyer_token):
+        text = (await client.get(url, headers=bearer(token))).text
+        assert me["organisation"]["legal_name"] not in text and me["organisation"]["id"] not in text
+    assert (await client.get(url, headers=bearer(asker_token))).json()["items"][0]["mine"] is True
+    clock.current = deadline
+    late = await client.post(
+        url, json={"question": "One more thing after the deadline?"}, headers=bearer(asker_token)
+    )
+    assert late.status_code == 409

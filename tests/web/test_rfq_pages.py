@@ -121,3 +121,47 @@ async def test_buyer_posts_sme_bids_buyer_opens_evaluates_awards_sme_sees_debrie
         )
         debrief = await sme_browser.get(url)
         assert "Your bid won." in debrief.text
+
+
+async def test_questions_through_the_portal(app, ctx, clock) -> None:
+    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
+    sme_org, sme = await organisation_with_admin(ctx)
+    _, other = await organisation_with_admin(ctx)
+    from market.services import accounts, rfqs
+
+    buyer_actor = (await accounts.resolve_session(ctx, await accounts.start_session(ctx, buyer["id"]))).actor
+    row = await rfqs.create_rfq(
+        ctx,
+        buyer_actor,
+        {
+            "title": "Cartons for shoe boxes",
+            "currency": "UYU",
+            "deadline": (clock() + dt.timedelta(days=5)).isoformat(),
+            "items": [{"description": "Carton", "quantity": "100", "unit": "pieces"}],
+        },
+    )
+    await rfqs.publish(ctx, buyer_actor, str(row["id"]))
+    url = f"/rfqs/{row['id']}"
+    async with (
+        client_for(app, "198.51.100.91") as sme_browser,
+        client_for(app, "198.51.100.92") as buyer_browser,
+        client_for(app, "198.51.100.93") as other_browser,
+    ):
+        await portal_login(sme_browser, sme["email"], PASSWORD)
+        short = await post_form(sme_browser, url, f"{url}/questions", {"question": "Hm?"})
+        assert short.status_code == 422 and "Hm?" in short.text
+        sent = await post_form(
+            sme_browser, url, f"{url}/questions", {"question": "Which flute profile do you need?"}
+        )
+        assert sent.status_code == 303
+        await portal_login(buyer_browser, buyer["email"], PASSWORD)
+        page = await buyer_browser.get(url)
+        assert "Which flute profile do you need?" in page.text and sme_org["legal_name"] not in page.text
+        question_id = re.search(r'action="/rfqs/[0-9a-f-]+/questions/([0-9a-f-]+)"', page.text).group(1)
+        done = await buyer_browser.post(
+            f"{url}/questions/{question_id}", data={"answer": "B flute.", "_csrf_token": csrf_from(page.text)}
+        )
+        assert done.status_code == 303
+        await portal_login(other_browser, other["email"], PASSWORD)
+        seen = await other_browser.get(url)
+        assert "B flute." in seen.text and sme_org["legal_name"] not in seen.text
