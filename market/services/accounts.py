@@ -64,6 +64,11 @@ def _actor(user: dict[str, Any], org: dict[str, Any]) -> Actor:
     )
 
 
+def _joined_user(row: dict[str, Any]) -> dict[str, Any]:
+    """The ``user.*`` columns of a row selected through a foreign key, as a user row."""
+    return {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
+
+
 async def _signed_in(user: dict[str, Any]) -> SignedIn | None:
     if user["disabled"]:
         return None
@@ -163,7 +168,7 @@ async def resolve_session(ctx: ServiceContext, token: str) -> SignedIn | None:
     )
     if row is None or row["expires_at"] <= ctx.now():
         return None
-    user = {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
+    user = _joined_user(row)
     return await _signed_in(user)
 
 
@@ -239,7 +244,7 @@ async def resolve_api_token(ctx: ServiceContext, secret: str) -> SignedIn | None
     )
     if row is None or row["revoked_at"] is not None:
         return None
-    user = {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
+    user = _joined_user(row)
     now = ctx.now()
     if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
         # Coarse on purpose: one write per token every few minutes, not one per request.

@@ -20,8 +20,9 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
+from market.api.errors import STATUS_BY_KIND
 from market.domain.accounts import Role, can_edit_organisation, require_agency, require_operator
-from market.domain.errors import N_, DomainError, ErrorKind, ValidationFailed
+from market.domain.errors import N_, DomainError, ValidationFailed
 from market.domain.organisations import (
     COUNTRY_LABELS,
     LANGUAGE_LABELS,
@@ -247,13 +248,7 @@ def web_exception_response(request: Request[Any, Any, Any], error: Exception) ->
     status = 500
     message = N_("Something went wrong on our side. Try again; if it happens again, tell us.")
     if isinstance(error, DomainError):
-        status = {
-            ErrorKind.NOT_FOUND: 404,
-            ErrorKind.FORBIDDEN: 403,
-            ErrorKind.CONFLICT: 409,
-            ErrorKind.UNAUTHENTICATED: 401,
-            ErrorKind.THROTTLED: 429,
-        }.get(error.kind, 422)
+        status = STATUS_BY_KIND[error.kind]
         message = error.message
         return render(request, "error.html", status, status=status, message=gettext(message, **error.params))
     if isinstance(error, NotFoundException):
@@ -332,7 +327,7 @@ class PublicPages(Controller):
                 ctx, email, str(form.get("password", "")), client_address(request.scope)
             )
         except DomainError as error:
-            status = 429 if error.kind is ErrorKind.THROTTLED else 401
+            status = STATUS_BY_KIND[error.kind]
             return render(
                 request,
                 "login.html",

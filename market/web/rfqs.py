@@ -6,12 +6,14 @@ import datetime as dt
 import json
 import uuid
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
+from market.api.errors import STATUS_BY_KIND
 from market.domain.certificates import CERTIFICATE_LABELS, CertificateType
 from market.domain.eligibility import parse_requirements
 from market.domain.errors import DomainError, NotFound
@@ -30,8 +32,6 @@ PER_PAGE = 20
 
 def _local_deadline(raw: str, country: str) -> str:
     """A datetime-local value from the form, in the buyer's zone, as ISO 8601 with its offset."""
-    from zoneinfo import ZoneInfo
-
     try:
         naive = dt.datetime.fromisoformat(raw.strip())
     except ValueError:
@@ -209,7 +209,7 @@ class RfqPages(Controller):
             receipt = await rfqs.submit_bid(ctx, me.actor, rfq_id, raw, str(form.get("idempotency_key", "")))
         except DomainError as error:
             values = {k: form.get(k, "") for k in form if k != "_csrf_token"}
-            status_code = {"conflict": 409, "forbidden": 403}.get(error.kind.value, 422)
+            status_code = STATUS_BY_KIND[error.kind]
             return await self._page(
                 request,
                 ctx,
@@ -324,7 +324,7 @@ class RfqPages(Controller):
                 request,
                 ctx,
                 rfq_id,
-                409 if error.kind.value == "conflict" else 422,
+                STATUS_BY_KIND[error.kind],
                 errors=field_errors(error),
                 form_error=gettext(error.message, **error.params),
             )
