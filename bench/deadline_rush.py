@@ -13,17 +13,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import os
 import platform
 import secrets
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -107,10 +108,85 @@ async def count_bids(settings: Settings) -> int:
     return total
 
 
-async def rush(base: str, buyer: str, tokens: list[str], concurrency: int) -> dict[str, float]:
-    async with httpx.AsyncClient(
-        base_url=base, timeout=30, limits=httpx.Limits(max_connections=concurrency)
-    ) as client:
+class Connection:
+    """A minimal HTTP/1.1 keep-alive client: the load generator must cost far less CPU than the
+    server it measures, and both share this machine's two cores."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> tuple[int, Any]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        payload = json.dumps(body).encode()
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        self.writer.write(
+            f"POST {path} HTTP/1.1\r\nHost: {self.host}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\n{head}\r\n".encode()
+            + payload
+        )
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionError("server closed the connection")
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        data = await self.reader.readexactly(length)
+        return int(status_line.split()[1]), json.loads(data) if data else None
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def percentile(sorted_values: list[float], share: float) -> float:
+    return sorted_values[max(0, int(len(sorted_values) * share) - 1)] * 1000
+
+
+async def fire(
+    port: int, requests: list[tuple[str, str, dict[str, Any], dict[str, str]]], concurrency: int
+) -> tuple[list[tuple[str, int, Any]], list[float], int, float]:
+    """Send ``(tag, path, body, headers)`` requests over ``concurrency`` connections."""
+    queue: asyncio.Queue[tuple[str, str, dict[str, Any], dict[str, str]]] = asyncio.Queue()
+    for request in requests:
+        queue.put_nowait(request)
+    answers: list[tuple[str, int, Any]] = []
+    latencies: list[float] = []
+    errors = 0
+
+    async def worker() -> None:
+        nonlocal errors
+        connection = Connection("127.0.0.1", port)
+        while not queue.empty():
+            tag, path, body, headers = queue.get_nowait()
+            started = time.perf_counter()
+            try:
+                status, data = await connection.post(path, body, headers)
+            except (OSError, ConnectionError, asyncio.IncompleteReadError, ValueError):
+                errors += 1
+                await connection.close()
+                connection = Connection("127.0.0.1", port)
+                continue
+            latencies.append(time.perf_counter() - started)
+            answers.append((tag, status, data))
+        await connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return answers, latencies, errors, elapsed
+
+
+async def rush(port: int, buyer: str, tokens: list[str], concurrency: int) -> dict[str, float]:
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         auth = {"Authorization": f"Bearer {buyer}"}
         body = {
             "title": "Deadline rush benchmark RFQ",
@@ -120,49 +196,37 @@ async def rush(base: str, buyer: str, tokens: list[str], concurrency: int) -> di
         }
         rfq = (await client.post("/api/v1/rfqs", json=body, headers=auth)).json()
         assert (await client.post(f"/api/v1/rfqs/{rfq['id']}/publish", headers=auth)).status_code == 200
-        item = rfq["items"][0]["id"]
-        latencies: list[float] = []
-        receipts: dict[str, str] = {}
-        errors = 0
-        gate = asyncio.Semaphore(concurrency)
-
-        async def bid(n: int, token: str, repeat: bool) -> None:
-            nonlocal errors
-            headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"rush-{n:06d}"}
-            payload = {
-                "prices": {item: f"{10 + n % 97}.{n % 100:02d}"},
-                "lead_time_days": 10,
-                "validity_days": 30,
-            }
-            for _ in range(2 if repeat else 1):
-                async with gate:
-                    started = time.perf_counter()
-                    try:
-                        response = await client.post(
-                            f"/api/v1/rfqs/{rfq['id']}/bid", json=payload, headers=headers
-                        )
-                    except httpx.HTTPError:
-                        errors += 1
-                        continue
-                    latencies.append(time.perf_counter() - started)
-                if response.status_code == 201:
-                    receipt = response.json()["bid_id"]
-                    if receipts.setdefault(f"rush-{n}", receipt) != receipt:
-                        errors += 1  # a retry got a different receipt: that would be a duplicate
-                else:
-                    errors += 1
-
-        started = time.perf_counter()
-        await asyncio.gather(*(bid(n, token, n % 10 == 0) for n, token in enumerate(tokens)))
-        elapsed = time.perf_counter() - started
-    latencies.sort()
+    item = rfq["items"][0]["id"]
+    requests = []
+    for n, token in enumerate(tokens):
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"rush-{n:06d}"}
+        payload = {
+            "prices": {item: f"{10 + n % 97}.{n % 100:02d}"},
+            "lead_time_days": 10,
+            "validity_days": 30,
+        }
+        for _ in range(2 if n % 10 == 0 else 1):  # every tenth bidder sends its bid twice
+            requests.append((f"rush-{n}", f"/api/v1/rfqs/{rfq['id']}/bid", payload, headers))
+    answers, latencies, errors, elapsed = await fire(port, requests, concurrency)
+    receipts: dict[str, str] = {}
+    for tag, status, data in answers:
+        if status != 201:
+            errors += 1
+        elif receipts.setdefault(tag, data["bid_id"]) != data["bid_id"]:
+            errors += 1  # a repeat got a different receipt: that would be a duplicate
+    ceiling, ceiling_latencies, ceiling_errors, ceiling_elapsed = await fire(
+        port, [("insert", "/bench/insert", {}, {}) for _ in requests], concurrency
+    )
     return {
         "receipts": len(receipts),
         "errors": errors,
         "requests": len(latencies),
         "elapsed": elapsed,
-        "p50": statistics.median(latencies) * 1000,
-        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "p50": percentile(latencies, 0.5),
+        "p99": percentile(latencies, 0.99),
+        "ceiling": len(ceiling) / ceiling_elapsed,
+        "ceiling_p99": percentile(ceiling_latencies, 0.99),
+        "ceiling_errors": ceiling_errors + sum(status != 201 for _, status, _ in ceiling),
     }
 
 
@@ -172,7 +236,7 @@ def run_case(name: str, url: str, bidders: int, concurrency: int) -> None:
     port = free_port()
     env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_PORT": str(port), "MARKET_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
-        [sys.executable, "-m", "market", "serve", "--no-migrate"],
+        [sys.executable, str(Path(__file__).with_name("rush_server.py")), str(port)],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -186,7 +250,7 @@ def run_case(name: str, url: str, bidders: int, concurrency: int) -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        figures = asyncio.run(rush(base, buyer, tokens, concurrency))
+        figures = asyncio.run(rush(port, buyer, tokens, concurrency))
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -197,7 +261,9 @@ def run_case(name: str, url: str, bidders: int, concurrency: int) -> None:
         f"receipts {figures['receipts']:.0f}, stored {stored}, lost: {max(0, lost):.0f}, "
         f"duplicates: {max(0, -lost):.0f}, errors {figures['errors']:.0f}, "
         f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
-        f"{figures['requests'] / figures['elapsed']:.0f} bids/s"
+        f"{figures['requests'] / figures['elapsed']:.0f} bids/s; "
+        f"bare insert endpoint {figures['ceiling']:.0f}/s (p99 {figures['ceiling_p99']:.1f} ms, "
+        f"errors {figures['ceiling_errors']:.0f})"
     )
 
 
@@ -206,11 +272,14 @@ def main() -> None:
     parser.add_argument("--bidders", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL run")
     args = parser.parse_args()
     machine = f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
     print(f"{machine} · one server process\n")
     folder = Path(tempfile.mkdtemp(prefix="market-rush-"))
     run_case("SQLite", f"sqlite:///{folder}/rush.sqlite3", args.bidders, args.concurrency)
+    if args.sqlite_only:
+        return
     try:
         import asyncpg
 

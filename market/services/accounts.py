@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from market.db import raw
 from market.db.engine import is_unique_violation
 from market.db.tables import ApiToken, AppUser, Invitation, Organisation, UserSession
 from market.domain.accounts import (
@@ -64,17 +65,19 @@ def _actor(user: dict[str, Any], org: dict[str, Any]) -> Actor:
     )
 
 
-def _joined_user(row: dict[str, Any]) -> dict[str, Any]:
-    """The ``user.*`` columns of a row selected through a foreign key, as a user row."""
-    return {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
+# The person behind a session or token and their organisation, in one query (request hot path).
+_HOLDER_COLUMNS = raw.column_list(AppUser, "u", "user.") + ", " + raw.column_list(Organisation, "o", "org.")
+_HOLDER_JOIN = 'JOIN app_user u ON u.id = h."user" JOIN organisation o ON o.id = u.organisation'
+# The f-strings only splice column names taken from the table definitions; values go as {} args.
+_SESSION_HOLDER_SQL = f"SELECT h.expires_at AS session_expires_at, {_HOLDER_COLUMNS} FROM user_session h {_HOLDER_JOIN} WHERE h.id = {{}}"  # noqa: S608, E501
+_TOKEN_HOLDER_SQL = f"SELECT h.id AS token_id, h.revoked_at AS token_revoked_at, h.last_used_at AS token_last_used_at, {_HOLDER_COLUMNS} FROM api_token h {_HOLDER_JOIN} WHERE h.token_hash = {{}}"  # noqa: S608, E501
 
 
-async def _signed_in(user: dict[str, Any]) -> SignedIn | None:
+def _holder(row: dict[str, Any]) -> SignedIn | None:
+    user = raw.split(row, "user.")
     if user["disabled"]:
         return None
-    org = await Organisation.select().where(Organisation.id == user["organisation"]).first()
-    if org is None:
-        return None
+    org = raw.split(row, "org.")
     return SignedIn(user=user, organisation=org, actor=_actor(user, org))
 
 
@@ -161,15 +164,10 @@ async def end_session(token: str) -> None:
 async def resolve_session(ctx: ServiceContext, token: str) -> SignedIn | None:
     if not token or len(token) > 100:
         return None
-    row = (
-        await UserSession.select(UserSession.expires_at, *UserSession.user.all_columns())
-        .where(UserSession.id == digest(token))
-        .first()
-    )
-    if row is None or row["expires_at"] <= ctx.now():
+    row = await raw.first(UserSession, _SESSION_HOLDER_SQL, digest(token))
+    if row is None or row["session_expires_at"] <= ctx.now():
         return None
-    user = _joined_user(row)
-    return await _signed_in(user)
+    return _holder(row)
 
 
 # -- API tokens ---------------------------------------------------------------------------------
@@ -235,21 +233,14 @@ async def revoke_api_token(ctx: ServiceContext, actor: Actor, token_id: str) -> 
 async def resolve_api_token(ctx: ServiceContext, secret: str) -> SignedIn | None:
     if not secret.startswith(API_TOKEN_PREFIX) or len(secret) > 100:
         return None
-    row = (
-        await ApiToken.select(
-            ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, *ApiToken.user.all_columns()
-        )
-        .where(ApiToken.token_hash == digest(secret))
-        .first()
-    )
-    if row is None or row["revoked_at"] is not None:
+    row = await raw.first(ApiToken, _TOKEN_HOLDER_SQL, digest(secret))
+    if row is None or row["token_revoked_at"] is not None:
         return None
-    user = _joined_user(row)
     now = ctx.now()
-    if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
+    if row["token_last_used_at"] is None or now - row["token_last_used_at"] > LAST_USED_RESOLUTION:
         # Coarse on purpose: one write per token every few minutes, not one per request.
-        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
-    return await _signed_in(user)
+        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])
+    return _holder(row)
 
 
 # -- people -------------------------------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
+from market.db import raw
 from market.db.tables import AuditHead, AuditLog
 from market.domain.audit import GENESIS, AuditEntry, ChainBreak, seal, verify_chain
 from market.services.context import ServiceContext
@@ -21,25 +23,26 @@ async def append(
         if isinstance(ctx.engine, PostgresEngine):
             # One writer at a time extends the chain (SQLite's IMMEDIATE transaction already is one).
             await ctx.engine.run_ddl("LOCK TABLE audit_head IN EXCLUSIVE MODE")
-        head = await AuditHead.select().where(AuditHead.id == 1).first()
+        head = await raw.first(AuditHead, "SELECT seq, hash FROM audit_head WHERE id = 1")
         seq, previous = (head["seq"], head["hash"]) if head else (0, GENESIS)
         entry = seal(seq + 1, ctx.now(), actor, action, subject, details, previous)
-        await AuditLog.insert(
-            AuditLog(
-                id=uuid.uuid4(),
-                seq=entry.seq,
-                at=entry.at,
-                actor=actor,
-                action=action,
-                subject=subject,
-                details=details,
-                previous_hash=entry.previous_hash,
-                hash=entry.hash,
-            )
+        await raw.rows(
+            AuditLog,
+            "INSERT INTO audit_log (id, seq, at, actor, action, subject, details, previous_hash, hash) "
+            "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})",
+            uuid.uuid4(),
+            entry.seq,
+            entry.at,
+            actor,
+            action,
+            subject,
+            json.dumps(details, default=str),
+            entry.previous_hash,
+            entry.hash,
         )
         if head:
-            await AuditHead.update({AuditHead.seq: entry.seq, AuditHead.hash: entry.hash}).where(
-                AuditHead.id == 1
+            await raw.rows(
+                AuditHead, "UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", entry.seq, entry.hash
             )
         else:
             await AuditHead.insert(AuditHead(id=1, seq=entry.seq, hash=entry.hash))

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from market.db import raw
 from market.db.tables import Assessment, Certificate
 from market.domain.accounts import Actor, require_view
 from market.domain.certificates import CertificateType, CertificateView, Verification
@@ -205,30 +206,34 @@ async def history(actor: Actor, org_id: str) -> list[dict[str, Any]]:
 
 
 async def certificate_views(org_id: uuid.UUID) -> list[CertificateView]:
-    rows = await Certificate.select(
-        Certificate.type, Certificate.issued_on, Certificate.expires_on, Certificate.verification
-    ).where(Certificate.organisation == org_id)
+    found = await raw.rows(
+        Certificate,
+        "SELECT type, issued_on, expires_on, verification FROM certificate WHERE organisation = {}",
+        org_id,
+    )
     return [
         CertificateView(
             CertificateType(r["type"]), r["issued_on"], r["expires_on"], Verification(r["verification"])
         )
-        for r in rows
+        for r in found
     ]
 
 
 async def passport(org: dict[str, Any]) -> Passport:
-    latest = await (
-        Assessment.select()
-        .where(Assessment.organisation == org["id"], Assessment.status == SUBMITTED)
-        .order_by(Assessment.submitted_at, ascending=False)
-        .first()
-        .output(load_json=True)
+    """What the gate looks at: country, the latest submitted assessment, the certificates."""
+    latest = await raw.first(
+        Assessment,
+        "SELECT submitted_at, valid_until, dimension_scores, overall, kpis FROM assessment "
+        "WHERE organisation = {} AND status = {} ORDER BY submitted_at DESC LIMIT 1",
+        org["id"],
+        SUBMITTED,
     )
-    submitted = (
-        SubmittedAssessment(latest["submitted_at"], latest["valid_until"], scores_of(latest))
-        if latest
-        else None
-    )
+    submitted = None
+    if latest:
+        for key in ("dimension_scores", "kpis"):
+            if isinstance(latest[key], str):
+                latest[key] = json.loads(latest[key])
+        submitted = SubmittedAssessment(latest["submitted_at"], latest["valid_until"], scores_of(latest))
     return Passport(Country(org["country"]), submitted, await certificate_views(org["id"]))
 
 

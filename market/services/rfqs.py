@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from market.db import raw
 from market.db.engine import is_unique_violation
 from market.db.tables import Bid, Organisation, Rfq, RfqItem, RfqQuestion
 from market.domain.accounts import Actor
-from market.domain.eligibility import check_eligibility, parse_requirements
+from market.domain.eligibility import Passport, check_eligibility, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
 from market.domain.organisations import CPV_CODE, OrganisationKind
 from market.domain.readiness import assess_level
@@ -257,7 +259,7 @@ def _receipt(row: dict[str, Any]) -> Receipt:
 
 
 async def submit_bid(
-    ctx: ServiceContext, actor: Actor, rfq_id: str, raw: dict[str, Any], idempotency_key: str
+    ctx: ServiceContext, actor: Actor, rfq_id: str, raw_bid: dict[str, Any], idempotency_key: str
 ) -> Receipt:
     """Submit (or replace) the actor's sealed bid. The gate is asked every time; the server clock
     at the moment of writing decides lateness; a repeated idempotency key returns the first receipt."""
@@ -269,47 +271,59 @@ async def submit_bid(
             "bid.idempotency_key", N_("Send an Idempotency-Key of 8 to 80 characters with each new bid.")
         )
     bidder = uuid.UUID(actor.organisation_id)
-    earlier = await Bid.select().where(Bid.bidder == bidder, Bid.idempotency_key == key).first()
+    earlier = await raw.first(
+        Bid,
+        "SELECT id, received_at, sha256 FROM bid WHERE bidder = {} AND idempotency_key = {}",
+        bidder,
+        key,
+    )
     if earlier is not None:
         return _receipt(earlier)
-    rfq = await get_rfq(actor, rfq_id)
-    content = validate_bid([str(item["id"]) for item in rfq["items"]], raw)
+    rfq = await _bid_target(actor, parse_id(rfq_id, "rfq"))
+    items = await raw.rows(
+        RfqItem, "SELECT id, quantity FROM rfq_item WHERE rfq = {} ORDER BY position", rfq["id"]
+    )
+    content = validate_bid([str(item["id"]) for item in items], raw_bid)
     total = sum(
-        (Decimal(content["prices"][str(item["id"])]) * Decimal(item["quantity"]) for item in rfq["items"]),
+        (Decimal(content["prices"][str(item["id"])]) * Decimal(item["quantity"]) for item in items),
         Decimal(0),
     )
-    organisation = await load_by_id(Organisation, bidder, "organisation")
+    firm = await raw.first(Organisation, "SELECT id, country FROM organisation WHERE id = {}", bidder)
+    if firm is None:
+        raise NotFound("organisation")
+    bidder_passport = await passport(firm)
     bid_id = uuid.uuid4()
+    sealed = {"rfq": str(rfq["id"]), "bidder": str(bidder), **content, "total_price": format(total, "f")}
+    digest = bid_hash(sealed)
     try:
         async with ctx.transaction():
             now = ctx.now()  # the moment of receipt, taken while this writer holds the database
-            current = await Rfq.select().where(Rfq.id == rfq["id"]).first()
-            assert current is not None
+            current = await _bid_target(actor, rfq["id"])
             check_bid_change(facts(current), now)
-            await _check_gate(rfq, organisation, now)
-            sealed = {
-                "rfq": str(rfq["id"]),
-                "bidder": str(bidder),
-                **content,
-                "total_price": format(total, "f"),
-            }
-            digest = bid_hash(sealed)
-            await Bid.update({Bid.status: SUPERSEDED, Bid.ended_at: now}).where(
-                Bid.rfq == rfq["id"], Bid.bidder == bidder, Bid.status == ACTIVE
+            _check_gate(current, bidder_passport, now)
+            await raw.rows(
+                Bid,
+                "UPDATE bid SET status = {}, ended_at = {} WHERE rfq = {} AND bidder = {} AND status = {}",
+                SUPERSEDED,
+                now,
+                rfq["id"],
+                bidder,
+                ACTIVE,
             )
-            await Bid.insert(
-                Bid(
-                    id=bid_id,
-                    rfq=rfq["id"],
-                    bidder=bidder,
-                    status=ACTIVE,
-                    content=sealed,
-                    total_price=format(total, "f"),
-                    sha256=digest,
-                    idempotency_key=key,
-                    received_at=now,
-                    submitted_by=uuid.UUID(actor.user_id),
-                )
+            await raw.rows(
+                Bid,
+                "INSERT INTO bid (id, rfq, bidder, status, content, total_price, sha256, idempotency_key, "
+                "received_at, submitted_by, ended_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL)",
+                bid_id,
+                rfq["id"],
+                bidder,
+                ACTIVE,
+                json.dumps(sealed),
+                format(total, "f"),
+                digest,
+                key,
+                now,
+                uuid.UUID(actor.user_id),
             )
             await audit.append(
                 ctx, actor.user_id, "bid.submitted", str(rfq["id"]), {"bid": str(bid_id), "sha256": digest}
@@ -323,11 +337,25 @@ async def submit_bid(
     return Receipt(str(bid_id), now, digest)
 
 
-async def _check_gate(rfq: dict[str, Any], organisation: dict[str, Any], now: dt.datetime) -> None:
+_BID_TARGET_SQL = (
+    "SELECT id, buyer, requirements, deadline, published_at, opened_at, evaluated_at, awarded_at, "
+    "completed_at, cancelled_at, unsuccessful_at FROM rfq WHERE id = {}"
+)
+
+
+async def _bid_target(actor: Actor, rfq_id: uuid.UUID) -> dict[str, Any]:
+    """What a bid needs of its RFQ: the stamps that decide its status and the requirements."""
+    row = await raw.first(Rfq, _BID_TARGET_SQL, rfq_id)
+    if row is None or (row["published_at"] is None and str(row["buyer"]) != actor.organisation_id):
+        raise NotFound("rfq")
+    if isinstance(row["requirements"], str):
+        row["requirements"] = json.loads(row["requirements"])
+    return row
+
+
+def _check_gate(rfq: dict[str, Any], bidder: Passport, now: dt.datetime) -> None:
     """The readiness gate, asked on every submission path; a refusal lists every gap."""
-    result = check_eligibility(
-        parse_requirements(rfq["requirements"] or {}), await passport(organisation), now
-    )
+    result = check_eligibility(parse_requirements(rfq["requirements"] or {}), bidder, now)
     if not result.eligible:
         raise DomainError(
             "bid.not_eligible",
