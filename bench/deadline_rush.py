@@ -1,6 +1,7 @@
 """Deadline rush: N distinct eligible SMEs submit sealed bids to one RFQ over real HTTP.
 
-Starts its own server (``python -m market serve``) on a fresh database, prepares the firms and
+Starts its own server (the app of ``python -m market serve`` plus a bare insert route, see
+``rush_server.py``) on a fresh database, prepares the firms and
 their API tokens directly in the database, then fires the bids with a bounded number of
 concurrent connections; every tenth bid is sent twice with the same Idempotency-Key. Prints
 receipts vs stored bids, lost and duplicate bids, errors, latency percentiles and bids/s.
@@ -230,13 +231,13 @@ async def rush(port: int, buyer: str, tokens: list[str], concurrency: int) -> di
     }
 
 
-def run_case(name: str, url: str, bidders: int, concurrency: int) -> None:
+def run_case(name: str, url: str, bidders: int, concurrency: int, workers: int = 1) -> None:
     settings = Settings(database_url=url)
     buyer, tokens = asyncio.run(prepare(settings, bidders))
     port = free_port()
     env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_PORT": str(port), "MARKET_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("rush_server.py")), str(port)],
+        [sys.executable, str(Path(__file__).with_name("rush_server.py")), str(port), str(workers)],
         cwd=PROJECT_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -257,7 +258,7 @@ def run_case(name: str, url: str, bidders: int, concurrency: int) -> None:
     stored = asyncio.run(count_bids(settings))
     lost = figures["receipts"] - stored
     print(
-        f"{name:<12} bidders {bidders}, requests {figures['requests']:.0f} (every 10th repeated): "
+        f"{name:<12} {workers} worker{'s' if workers > 1 else ''}, bidders {bidders}, requests {figures['requests']:.0f} (every 10th repeated): "
         f"receipts {figures['receipts']:.0f}, stored {stored}, lost: {max(0, lost):.0f}, "
         f"duplicates: {max(0, -lost):.0f}, errors {figures['errors']:.0f}, "
         f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
@@ -275,7 +276,7 @@ def main() -> None:
     parser.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL run")
     args = parser.parse_args()
     machine = f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
-    print(f"{machine} · one server process\n")
+    print(f"{machine}\n")
     folder = Path(tempfile.mkdtemp(prefix="market-rush-"))
     run_case("SQLite", f"sqlite:///{folder}/rush.sqlite3", args.bidders, args.concurrency)
     if args.sqlite_only:
@@ -289,11 +290,14 @@ def main() -> None:
             await connection.execute("CREATE DATABASE market_rush")
             await connection.close()
 
-        asyncio.run(fresh())
+        asyncio.run(fresh())  # reachable?
     except OSError:
         print("PostgreSQL        not reachable; skipped")
         return
-    run_case("PostgreSQL", args.postgres.rsplit("/", 1)[0] + "/market_rush", args.bidders, args.concurrency)
+    for workers in (1, 2):
+        asyncio.run(fresh())
+        url = args.postgres.rsplit("/", 1)[0] + "/market_rush"
+        run_case("PostgreSQL", url, args.bidders, args.concurrency, workers)
 
 
 if __name__ == "__main__":

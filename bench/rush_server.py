@@ -4,7 +4,7 @@
 durable transaction) with no authentication, gate or audit: the ceiling a bid cannot beat.
 Only the deadline-rush benchmark starts this; the product never registers the route.
 
-    python bench/rush_server.py PORT
+    python bench/rush_server.py PORT [WORKERS]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import uuid
+from pathlib import Path
 
 import uvicorn
 from litestar import Litestar, Request, post
@@ -44,4 +45,12 @@ def build() -> Litestar:
 
 
 if __name__ == "__main__":
-    uvicorn.run(build(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+    sys.path.insert(0, str(Path(__file__).parent))
+    uvicorn.run(
+        "rush_server:build",
+        factory=True,
+        host="127.0.0.1",
+        port=int(sys.argv[1]),
+        workers=int(sys.argv[2]) if len(sys.argv) > 2 else 1,
+        log_level="warning",
+    )
