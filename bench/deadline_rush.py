@@ -258,7 +258,8 @@ def run_case(name: str, url: str, bidders: int, concurrency: int, workers: int =
     stored = asyncio.run(count_bids(settings))
     lost = figures["receipts"] - stored
     print(
-        f"{name:<12} {workers} worker{'s' if workers > 1 else ''}, bidders {bidders}, requests {figures['requests']:.0f} (every 10th repeated): "
+        f"{name:<12} {workers} worker{'s' if workers > 1 else ''}, bidders {bidders}, "
+        f"requests {figures['requests']:.0f} (every 10th repeated): "
         f"receipts {figures['receipts']:.0f}, stored {stored}, lost: {max(0, lost):.0f}, "
         f"duplicates: {max(0, -lost):.0f}, errors {figures['errors']:.0f}, "
         f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "

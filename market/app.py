@@ -29,6 +29,7 @@ from market.api.readiness import ReadinessController
 from market.api.rfqs import AwardController, QuestionController, RfqController
 from market.db.engine import build_engine, start_engine, stop_engine
 from market.db.migrate import bind_tables
+from market.realtime.live import LIVE_HANDLERS, create_channels
 from market.services import certificates, onboarding
 from market.services.context import ServiceContext, utc_now
 from market.settings import PROJECT_ROOT, Settings, load_settings
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
     engine = build_engine(settings)
     bind_tables(engine)
     ctx = ServiceContext(settings=settings, engine=engine, store=MemoryStore(), clock=clock)
+    channels = create_channels()
+    ctx.events = lambda channel, event: channels.publish(event, [channel])
 
     async def on_startup() -> None:
         await start_engine(engine, settings)
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
             CertificatePages,
             *WEB_AGENCY_CONTROLLERS,
             RfqPages,
+            *LIVE_HANDLERS,
             create_static_files_router(
                 path="/static",
                 directories=[PROJECT_ROOT / "static"],
@@ -121,10 +125,12 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
         ),
         exception_handlers={Exception: handle_error},
         request_max_body_size=MAX_BODY_BYTES,
+        plugins=[channels],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
         debug=settings.debug,
     )
     app.state.ctx = ctx
+    app.state.channels = channels
     return app

@@ -140,7 +140,8 @@ async def app(settings: Settings, clock: FixedClock) -> AsyncIterator[Litestar]:
     await start_engine(ctx.engine, settings)
     try:
         await empty_tables(ctx)
-        yield application
+        async with application.state.channels:  # the live-event bus, started like the app does
+            yield application
     finally:
         await ctx.stop_background()
         await stop_engine(ctx.engine)

@@ -52,6 +52,16 @@ async def outbox_sender(recipient: str, subject: str, body: str, now: dt.datetim
     log.info("mail to=%s subject=%s", recipient, subject)
 
 
+class EventSink(Protocol):
+    """Delivers a live event to whoever listens on ``channel`` (websocket pages)."""
+
+    def __call__(self, channel: str, event: dict[str, Any]) -> None: ...
+
+
+def no_listeners(channel: str, event: dict[str, Any]) -> None:
+    """The sink of a process that serves no websockets (the command line): nobody to tell."""
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -64,6 +74,7 @@ class ServiceContext:
     clock: Callable[[], dt.datetime] = field(default=utc_now)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     mail_sender: MailSender = outbox_sender
+    events: EventSink = no_listeners
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -94,6 +105,10 @@ class ServiceContext:
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+
+    def announce(self, channel: str, event: dict[str, Any]) -> None:
+        """Tell live pages about a change. Call it after the change is committed, never inside."""
+        self.events(channel, event)
 
     async def send_mail(self, recipient: str, subject: str, body: str) -> None:
         await self.mail_sender(recipient, subject, body, self.now())

@@ -190,6 +190,8 @@ async def publish(ctx: ServiceContext, actor: Actor, rfq_id: str) -> dict[str, A
         await audit.append(
             ctx, actor.user_id, "rfq.published", str(row["id"]), {"deadline": row["deadline"].isoformat()}
         )
+    await announce_state(ctx, row["id"])
+    ctx.announce(BOARD_CHANNEL, {"type": "published", "rfq": str(row["id"]), "at": ctx.now().isoformat()})
     return await get_rfq(actor, rfq_id)
 
 
@@ -213,6 +215,7 @@ async def amend(ctx: ServiceContext, actor: Actor, rfq_id: str, new_deadline: st
             str(row["id"]),
             {"old_deadline": row["deadline"].isoformat(), "deadline": moment.isoformat()},
         )
+    await announce_state(ctx, row["id"])
     return await get_rfq(actor, rfq_id)
 
 
@@ -224,6 +227,7 @@ async def cancel(ctx: ServiceContext, actor: Actor, rfq_id: str, reason: str) ->
             Rfq.id == row["id"]
         )
         await audit.append(ctx, actor.user_id, "rfq.cancelled", str(row["id"]), {"reason": reason.strip()})
+    await announce_state(ctx, row["id"])
     return await get_rfq(actor, rfq_id)
 
 
@@ -334,6 +338,7 @@ async def submit_bid(
             if winner is not None:
                 return _receipt(winner)
         raise
+    await _announce_bids(ctx, rfq["id"])
     return Receipt(str(bid_id), now, digest)
 
 
@@ -381,6 +386,7 @@ async def withdraw_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
         if not ended:
             raise NotFound("bid")
         await audit.append(ctx, actor.user_id, "bid.withdrawn", str(rfq["id"]), {"bid": str(ended[0]["id"])})
+    await _announce_bids(ctx, rfq["id"])
 
 
 async def my_bid(actor: Actor, rfq_id: str) -> dict[str, Any] | None:
@@ -417,7 +423,80 @@ async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict
             )
         await Rfq.update({Rfq.opened_at: now}).where(Rfq.id == rfq["id"])
         await audit.append(ctx, actor.user_id, "rfq.opened", str(rfq["id"]), {"bids": len(bids)})
+    await announce_state(ctx, rfq["id"])
     return bids
+
+
+# -- live events (after commit; never bid contents: counts, stamps and public answers only) ------
+
+BOARD_CHANNEL = "board"
+
+
+def rfq_channel(rfq_id: uuid.UUID | str) -> str:
+    return f"rfq.{rfq_id}"
+
+
+async def _bid_count(rfq_id: uuid.UUID) -> int:
+    row = await raw.first(Bid, "SELECT COUNT(*) AS n FROM bid WHERE rfq = {} AND status = {}", rfq_id, ACTIVE)
+    return int(row["n"]) if row else 0
+
+
+async def _answer_count(rfq_id: uuid.UUID) -> int:
+    row = await raw.first(
+        RfqQuestion,
+        "SELECT COUNT(*) AS n FROM rfq_question WHERE rfq = {} AND answered_at IS NOT NULL",
+        rfq_id,
+    )
+    return int(row["n"]) if row else 0
+
+
+def _answer_event(question: dict[str, Any], number: int) -> dict[str, Any]:
+    """An answered question as everyone may read it: no asker, numbered in answer order."""
+    return {
+        "type": "answer",
+        "number": number,
+        "question": question["question"],
+        "answer": question["answer"],
+    }
+
+
+async def live_state(ctx: ServiceContext, rfq_id: uuid.UUID) -> dict[str, Any]:
+    """What a live RFQ page shows: status, deadline, number of bids, number of answers."""
+    row = await raw.first(Rfq, _BID_TARGET_SQL, rfq_id)
+    if row is None:
+        raise NotFound("rfq")
+    return {
+        "type": "state",
+        "status": rfq_status(row, ctx.now()).value,
+        "deadline": row["deadline"].isoformat() if row["deadline"] else None,
+        "bids": await _bid_count(rfq_id),
+        "answers": await _answer_count(rfq_id),
+    }
+
+
+async def answers_after(rfq_id: uuid.UUID, seen: int) -> list[dict[str, Any]]:
+    """The public answers a page that has shown ``seen`` of them has missed, in answer order."""
+    found = await raw.rows(
+        RfqQuestion,
+        "SELECT question, answer FROM rfq_question WHERE rfq = {} AND answered_at IS NOT NULL "
+        "ORDER BY answered_at, id",
+        rfq_id,
+    )
+    return [_answer_event(q, number) for number, q in enumerate(found, start=1) if number > seen]
+
+
+async def announce_state(ctx: ServiceContext, rfq_id: uuid.UUID) -> None:
+    ctx.announce(rfq_channel(rfq_id), await live_state(ctx, rfq_id))
+
+
+async def _announce_bids(ctx: ServiceContext, rfq_id: uuid.UUID) -> None:
+    ctx.announce(rfq_channel(rfq_id), {"type": "bids", "count": await _bid_count(rfq_id)})
+
+
+async def published_since(moment: dt.datetime) -> int:
+    """How many RFQs were published after ``moment`` (a board page catching up)."""
+    row = await raw.first(Rfq, "SELECT COUNT(*) AS n FROM rfq WHERE published_at > {}", moment)
+    return int(row["n"]) if row else 0
 
 
 def rfq_status(row: dict[str, Any], now: dt.datetime) -> RfqStatus:
@@ -503,6 +582,7 @@ async def award(ctx: ServiceContext, actor: Actor, rfq_id: str, bid_id: str) -> 
                 {"title": rfq["title"]},
                 f"/rfqs/{rfq['id']}",
             )
+    await announce_state(ctx, parse_id(rfq_id, "rfq"))
     return await get_rfq(actor, rfq_id)
 
 
@@ -521,6 +601,7 @@ async def declare_unsuccessful(ctx: ServiceContext, actor: Actor, rfq_id: str, r
             Rfq.id == rfq["id"]
         )
         await audit.append(ctx, actor.user_id, "rfq.unsuccessful", str(rfq["id"]), {"reason": reason.strip()})
+    await announce_state(ctx, parse_id(rfq_id, "rfq"))
     return await get_rfq(actor, rfq_id)
 
 
@@ -633,7 +714,9 @@ async def answer(
             {"title": rfq["title"]},
             f"/rfqs/{rfq['id']}",
         )
-    return await load_by_id(RfqQuestion, question_id, "question")
+    answered = await load_by_id(RfqQuestion, question_id, "question")
+    ctx.announce(rfq_channel(rfq["id"]), _answer_event(answered, await _answer_count(rfq["id"])))
+    return answered
 
 
 async def questions(actor: Actor, rfq_id: str) -> list[dict[str, Any]]:

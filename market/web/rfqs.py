@@ -16,7 +16,7 @@ from litestar.response import Template
 from market.api.errors import STATUS_BY_KIND
 from market.domain.certificates import CERTIFICATE_LABELS, CertificateType
 from market.domain.eligibility import parse_requirements
-from market.domain.errors import DomainError, NotFound
+from market.domain.errors import N_, DomainError, NotFound
 from market.domain.organisations import COUNTRY_LABELS, Country
 from market.domain.readiness import LEVEL_LABELS, Level
 from market.domain.rfq import CURRENCIES, STATUS_LABELS
@@ -73,6 +73,21 @@ def _choices() -> dict[str, Any]:
     }
 
 
+def _live_texts() -> str:
+    """What live.js says when something changes, in the page's language (JSON for a data- attribute)."""
+    return json.dumps(
+        {
+            "bids": gettext(N_("Bids received: %(count)s")),
+            "deadline": gettext(N_("The deadline changed to %(deadline)s.")),
+            "status": gettext(N_("Status changed: %(status)s. Reload the page for the details.")),
+            "new_answer": gettext(N_("A new answer was published.")),
+            "question": gettext(N_("Question")),
+            "answer": gettext(N_("Answer")),
+            "new_rfqs": gettext(N_("New requests published: %(count)s. Reload to see them.")),
+        }
+    )
+
+
 def _remaining(deadline: dt.datetime | None, now: dt.datetime) -> str:
     if deadline is None or deadline <= now:
         return ""
@@ -107,7 +122,15 @@ class RfqPages(Controller):
                 for row in await rfqs.buyer_rfqs(me.actor)
             ]
         return render(
-            request, "rfq_board.html", rows=rows, total=total, page=page, per_page=PER_PAGE, mine=mine
+            request,
+            "rfq_board.html",
+            rows=rows,
+            total=total,
+            page=page,
+            per_page=PER_PAGE,
+            mine=mine,
+            live_texts=_live_texts(),
+            since=ctx.now().isoformat(),
         )
 
     @get("/new", include_in_schema=False)
@@ -178,6 +201,9 @@ class RfqPages(Controller):
             "level_labels": {int(k): gettext(v) for k, v in LEVEL_LABELS.items()},
         }
         context["questions"] = await rfqs.questions(me.actor, rfq_id)
+        context["live_texts"] = _live_texts()
+        context["live_labels"] = json.dumps({key.value: gettext(label) for key, label in STATUS_LABELS.items()})
+        context["answered"] = sum(1 for q in context["questions"] if q["answered_at"])
         if own:
             context["opened"] = await rfqs.opened_bids(ctx, me.actor, rfq_id)
         if me.actor.organisation_kind.value == "sme_supplier":

@@ -1,0 +1,1 @@
+"""Live doors: websockets fed by the events the services announce."""

@@ -1,0 +1,145 @@
+"""Websockets that keep RFQ pages and the board current without reloading.
+
+The server only ever sends what the page may already show: status, deadline, the number of bids,
+public answers, and that new RFQs were published. Bid contents never travel here. A page that
+reconnects says what it has seen (``answers``, ``since``) and gets what it missed first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import WebSocket, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath
+
+from market.domain.errors import DomainError
+from market.services import rfqs
+from market.services.accounts import SignedIn
+from market.services.context import ServiceContext
+
+# Pages send nothing but an occasional keep-alive; anything larger or faster ends the socket.
+MAX_CLIENT_MESSAGE = 256
+POLICY_VIOLATION = 1008
+
+
+def create_channels() -> ChannelsPlugin:
+    """The event bus between the services and the sockets (in memory: one process)."""
+    return ChannelsPlugin(backend=MemoryChannelsBackend(), arbitrary_channels_allowed=True)
+
+
+def same_origin(socket: WebSocket[Any, Any, Any], public_url: str) -> bool:
+    """A browser always sends ``Origin`` with a websocket handshake; it must be this site."""
+    origin = socket.headers.get("origin")
+    if not origin:
+        return False
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https"):
+        return False
+    allowed = {socket.headers.get("host", ""), urlsplit(public_url).netloc}
+    return parts.netloc in allowed
+
+
+async def _admit(socket: WebSocket[Any, Any, Any], ctx: ServiceContext) -> SignedIn | None:
+    """Refuse the handshake (HTTP 403) unless it comes from this site and a signed-in person."""
+    signed_in = socket.scope.get("user")
+    if not same_origin(socket, ctx.settings.public_url) or not isinstance(signed_in, SignedIn):
+        await socket.close(code=POLICY_VIOLATION)
+        return None
+    return signed_in
+
+
+async def _serve(
+    socket: WebSocket[Any, Any, Any],
+    channels: ChannelsPlugin,
+    channel: str,
+    catch_up: Callable[[], Awaitable[list[dict[str, Any]]]],
+) -> None:
+    """Subscribe, then send what the page missed, then relay events until the page goes.
+
+    Subscribing first means nothing falls between the catch-up and the stream; an event that
+    arrives in between is sent after it, which pages handle (states and counts simply repeat,
+    answers carry their number)."""
+
+    async def send(event: bytes) -> None:
+        await socket.send_text(event.decode())
+
+    async with channels.start_subscription([channel]) as subscriber:
+        for event in await catch_up():
+            await socket.send_text(json.dumps(event))
+        async with subscriber.run_in_background(send):
+            while True:
+                try:
+                    message = await socket.receive_text()
+                except WebSocketDisconnect:
+                    return
+                if len(message) > MAX_CLIENT_MESSAGE:
+                    await socket.close(code=POLICY_VIOLATION)
+                    return
+
+
+def _int(raw: str | None) -> int:
+    try:
+        return max(0, int(raw or 0))
+    except ValueError:
+        return 0
+
+
+@websocket("/live/rfqs/{rfq_id:uuid}")
+async def rfq_live(
+    socket: WebSocket[Any, Any, Any],
+    channels: NamedDependency[ChannelsPlugin],
+    ctx: NamedDependency[ServiceContext],
+    rfq_id: FromPath[uuid.UUID],
+) -> None:
+    """An RFQ page: its state now, the answers it missed, then every change as it happens."""
+    signed_in = await _admit(socket, ctx)
+    if signed_in is None:
+        return
+    try:
+        await rfqs.get_rfq(signed_in.actor, str(rfq_id))  # drafts stay with their buyer
+    except DomainError:
+        await socket.close(code=POLICY_VIOLATION)
+        return
+    await socket.accept()
+    seen = _int(socket.query_params.get("answers"))
+
+    async def catch_up() -> list[dict[str, Any]]:
+        return [await rfqs.live_state(ctx, rfq_id), *await rfqs.answers_after(rfq_id, seen)]
+
+    await _serve(socket, channels, rfqs.rfq_channel(rfq_id), catch_up)
+
+
+@websocket("/live/board")
+async def board_live(
+    socket: WebSocket[Any, Any, Any],
+    channels: NamedDependency[ChannelsPlugin],
+    ctx: NamedDependency[ServiceContext],
+) -> None:
+    """The board: how many RFQs were published since the page was made, then each new one."""
+    if await _admit(socket, ctx) is None:
+        return
+    await socket.accept()
+    try:
+        since = dt.datetime.fromisoformat(socket.query_params.get("since", ""))
+    except ValueError:
+        since = None
+
+    async def catch_up() -> list[dict[str, Any]]:
+        if since is None or since.tzinfo is None:
+            return []
+        now = ctx.now()
+        return [{"type": "missed", "count": await rfqs.published_since(since), "at": now.isoformat()}]
+
+    await _serve(socket, channels, rfqs.BOARD_CHANNEL, catch_up)
+
+
+LIVE_HANDLERS = [rfq_live, board_live]

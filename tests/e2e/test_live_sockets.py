@@ -1,0 +1,156 @@
+"""The live websockets of a real server (the ``websockets`` client, no browser): who may connect,
+what a page gets on (re)connecting, and that an event follows a change made elsewhere."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
+
+from tests.e2e.conftest import DEMO_PASSWORD
+from tests.helpers import csrf_from
+
+OPEN_RFQ = "Ventilated brake discs for the 2027 platform"
+
+
+def signed_in_client(base: str, email: str) -> httpx.Client:
+    client = httpx.Client(base_url=base)
+    form = client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "email": email,
+            "password": DEMO_PASSWORD,
+            "next": "/organisation",
+            "_csrf_token": csrf_from(form.text),
+        },
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+def rfq_id(client: httpx.Client, title: str) -> str:
+    board = client.get("/rfqs").text
+    match = re.search(r'href="/rfqs/([0-9a-f-]{36})">' + re.escape(title), board)
+    assert match, f"{title} not on the board"
+    return match.group(1)
+
+
+def socket_url(base: str, path: str) -> str:
+    return base.replace("http://", "ws://") + path
+
+
+def cookie_header(client: httpx.Client) -> str:
+    return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+
+async def next_event(socket: Any, kind: str, timeout: float = 10) -> dict[str, Any]:
+    async def wait() -> dict[str, Any]:
+        while True:
+            event = json.loads(await socket.recv())
+            if event["type"] == kind:
+                return event
+
+    return await asyncio.wait_for(wait(), timeout)
+
+
+def test_handshakes_from_elsewhere_or_without_a_session_are_refused(live_server: str) -> None:
+    sme = signed_in_client(live_server, "sme@demo.market")
+    target = socket_url(live_server, f"/live/rfqs/{rfq_id(sme, OPEN_RFQ)}")
+    host = live_server.removeprefix("http://")
+
+    async def status_of(headers: dict[str, str]) -> int:
+        try:
+            async with websockets.connect(target, additional_headers=headers, origin=None) as socket:
+                await socket.recv()
+        except InvalidStatus as refusal:
+            return int(refusal.response.status_code)
+        return 101
+
+    cookies = cookie_header(sme)
+    assert asyncio.run(status_of({"Cookie": cookies, "Origin": "https://evil.example"})) == 403
+    assert asyncio.run(status_of({"Cookie": cookies, "Origin": f"http://{host}.evil.example"})) == 403
+    assert asyncio.run(status_of({"Cookie": cookies})) == 403  # no Origin at all
+    assert asyncio.run(status_of({"Origin": f"http://{host}"})) == 403  # not signed in
+    # the same person from this site is let in
+    assert asyncio.run(status_of({"Cookie": cookies, "Origin": f"http://{host}"})) == 101
+
+
+def test_state_on_connect_live_bid_count_and_missed_answers(live_server: str) -> None:
+    watcher = signed_in_client(live_server, "sme.br@demo.market")
+    buyer = signed_in_client(live_server, "buyer@demo.market")
+    host = live_server.removeprefix("http://")
+    headers = {"Cookie": cookie_header(watcher), "Origin": f"http://{host}"}
+
+    # the buyer posts and publishes a fresh RFQ through the API, with a token of its own
+    token = buyer.post(
+        "/tokens",
+        data={"name": f"live {uuid.uuid4().hex[:6]}", "_csrf_token": csrf_from(buyer.get("/tokens").text)},
+    )
+    secret = re.search(r"(mkt_[A-Za-z0-9_\-]+)", token.text)
+    assert secret, "token page shows the new secret once"
+    api = httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {secret.group(1)}"})
+    body = {
+        "title": "Live socket test RFQ",
+        "currency": "USD",
+        "deadline": (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).isoformat(),
+        "items": [{"description": "Bolts", "quantity": "100", "unit": "pieces"}],
+    }
+    created = api.post("/api/v1/rfqs", json=body)
+    assert created.status_code == 201, created.text
+    target_id = created.json()["id"]
+    assert api.post(f"/api/v1/rfqs/{target_id}/publish").status_code == 200
+    bidder = signed_in_client(live_server, "sme@demo.market")
+
+    async def scenario() -> list[dict[str, Any]]:
+        seen: list[dict[str, Any]] = []
+        url = socket_url(live_server, f"/live/rfqs/{target_id}?answers=0")
+        async with websockets.connect(url, additional_headers=headers, origin=None) as socket:
+            state = await next_event(socket, "state")
+            assert state["status"] == "published" and state["bids"] == 0
+            page = bidder.get(f"/rfqs/{target_id}").text
+            form = {
+                "_csrf_token": csrf_from(page),
+                "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1),
+                "lead_time_days": "12",
+                "validity_days": "30",
+                "notes": "secret-note-7731",
+            }
+            for item in re.findall(r'name="(price_[0-9a-f-]{36})"', page):
+                form[item] = "4321.77"
+            submitted = await asyncio.to_thread(bidder.post, f"/rfqs/{target_id}/bid", data=form)
+            assert submitted.status_code == 201, submitted.text[:500]
+            seen.append(await next_event(socket, "bids"))
+            # a question answered while nobody watches is caught up on the next connection
+        question = bidder.post(
+            f"/rfqs/{target_id}/questions",
+            data={
+                "question": "Which steel grade?",
+                "_csrf_token": csrf_from(bidder.get(f"/rfqs/{target_id}").text),
+            },
+        )
+        assert question.status_code in (200, 303)
+        listing = api.get(f"/api/v1/rfqs/{target_id}/questions").json()
+        question_id = listing["items"][0]["id"]
+        assert api.post(
+            f"/api/v1/rfqs/{target_id}/questions/{question_id}/answer", json={"answer": "SAE 1045."}
+        ).status_code in (200, 201)
+        async with websockets.connect(url, additional_headers=headers, origin=None) as socket:
+            seen.append(await next_event(socket, "state"))
+            seen.append(await next_event(socket, "answer"))
+        return seen
+
+    bids, state, answer = asyncio.run(scenario())
+    assert bids == {"type": "bids", "count": 1}
+    assert state["bids"] == 1 and state["answers"] == 1
+    assert answer["question"] == "Which steel grade?" and answer["answer"] == "SAE 1045."
+    everything = json.dumps([bids, state, answer])
+    assert "4321" not in everything and "secret-note" not in everything
