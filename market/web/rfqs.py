@@ -202,7 +202,8 @@ class RfqPages(Controller):
         }
         context["questions"] = await rfqs.questions(me.actor, rfq_id)
         context["live_texts"] = _live_texts()
-        context["live_labels"] = json.dumps({key.value: gettext(label) for key, label in STATUS_LABELS.items()})
+        labels = {key.value: gettext(label) for key, label in STATUS_LABELS.items()}
+        context["live_labels"] = json.dumps(labels)
         context["answered"] = sum(1 for q in context["questions"] if q["answered_at"])
         if own:
             context["opened"] = await rfqs.opened_bids(ctx, me.actor, rfq_id)

@@ -11,7 +11,6 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
 
@@ -52,14 +51,14 @@ def cookie_header(client: httpx.Client) -> str:
     return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 
 
-async def next_event(socket: Any, kind: str, timeout: float = 10) -> dict[str, Any]:
+async def next_event(socket: Any, kind: str, within: float = 10) -> dict[str, Any]:
     async def wait() -> dict[str, Any]:
         while True:
             event = json.loads(await socket.recv())
             if event["type"] == kind:
                 return event
 
-    return await asyncio.wait_for(wait(), timeout)
+    return await asyncio.wait_for(wait(), within)
 
 
 def test_handshakes_from_elsewhere_or_without_a_session_are_refused(live_server: str) -> None:
@@ -110,13 +109,13 @@ def test_state_on_connect_live_bid_count_and_missed_answers(live_server: str) ->
     assert api.post(f"/api/v1/rfqs/{target_id}/publish").status_code == 200
     bidder = signed_in_client(live_server, "sme@demo.market")
 
-    async def scenario() -> list[dict[str, Any]]:
-        seen: list[dict[str, Any]] = []
-        url = socket_url(live_server, f"/live/rfqs/{target_id}?answers=0")
+    url = socket_url(live_server, f"/live/rfqs/{target_id}?answers=0")
+
+    async def watch_a_bid() -> dict[str, Any]:
         async with websockets.connect(url, additional_headers=headers, origin=None) as socket:
             state = await next_event(socket, "state")
             assert state["status"] == "published" and state["bids"] == 0
-            page = bidder.get(f"/rfqs/{target_id}").text
+            page = (await asyncio.to_thread(bidder.get, f"/rfqs/{target_id}")).text
             form = {
                 "_csrf_token": csrf_from(page),
                 "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1),
@@ -128,27 +127,28 @@ def test_state_on_connect_live_bid_count_and_missed_answers(live_server: str) ->
                 form[item] = "4321.77"
             submitted = await asyncio.to_thread(bidder.post, f"/rfqs/{target_id}/bid", data=form)
             assert submitted.status_code == 201, submitted.text[:500]
-            seen.append(await next_event(socket, "bids"))
-            # a question answered while nobody watches is caught up on the next connection
-        question = bidder.post(
-            f"/rfqs/{target_id}/questions",
-            data={
-                "question": "Which steel grade?",
-                "_csrf_token": csrf_from(bidder.get(f"/rfqs/{target_id}").text),
-            },
-        )
-        assert question.status_code in (200, 303)
-        listing = api.get(f"/api/v1/rfqs/{target_id}/questions").json()
-        question_id = listing["items"][0]["id"]
-        assert api.post(
-            f"/api/v1/rfqs/{target_id}/questions/{question_id}/answer", json={"answer": "SAE 1045."}
-        ).status_code in (200, 201)
-        async with websockets.connect(url, additional_headers=headers, origin=None) as socket:
-            seen.append(await next_event(socket, "state"))
-            seen.append(await next_event(socket, "answer"))
-        return seen
+            return await next_event(socket, "bids")
 
-    bids, state, answer = asyncio.run(scenario())
+    async def reconnect() -> tuple[dict[str, Any], dict[str, Any]]:
+        async with websockets.connect(url, additional_headers=headers, origin=None) as socket:
+            return await next_event(socket, "state"), await next_event(socket, "answer")
+
+    bids = asyncio.run(watch_a_bid())
+    # a question answered while nobody watches is caught up on the next connection
+    question = bidder.post(
+        f"/rfqs/{target_id}/questions",
+        data={
+            "question": "Which steel grade?",
+            "_csrf_token": csrf_from(bidder.get(f"/rfqs/{target_id}").text),
+        },
+    )
+    assert question.status_code in (200, 303)
+    question_id = api.get(f"/api/v1/rfqs/{target_id}/questions").json()["items"][0]["id"]
+    answered = api.post(
+        f"/api/v1/rfqs/{target_id}/questions/{question_id}/answer", json={"answer": "SAE 1045."}
+    )
+    assert answered.status_code == 200
+    state, answer = asyncio.run(reconnect())
     assert bids == {"type": "bids", "count": 1}
     assert state["bids"] == 1 and state["answers"] == 1
     assert answer["question"] == "Which steel grade?" and answer["answer"] == "SAE 1045."
