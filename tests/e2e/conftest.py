@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -45,18 +46,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def live_server(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("live")
+def _serve(name: str, folder: Path, extra_env: dict[str, str]) -> Iterator[str]:
+    """Make a database, seed it with the demo data and serve it until the caller is done."""
     # In a thread of its own: Playwright's sync API may already run an event loop in this one.
     with ThreadPoolExecutor(1) as executor:
-        url = executor.submit(make_database, f"e2e_{worker_id}", folder).result()
+        url = executor.submit(make_database, name, folder).result()
     port = _free_port()
     env = {
         **os.environ,
         "MARKET_DATABASE_URL": url,
         "MARKET_PORT": str(port),
         "MARKET_SECRET_KEY": "e2e-secret",
+        **extra_env,
     }
     subprocess.run(
         [sys.executable, "-m", "market", "seed"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True
@@ -87,6 +88,49 @@ def live_server(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(f"e2e_{worker_id}", tmp_path_factory.mktemp("live"), {})
+
+
+FAKETIME = [Path(f"/usr/lib/{arch}-linux-gnu/faketime/libfaketime.so.1") for arch in ("x86_64", "aarch64")]
+
+
+@dataclass
+class TimedServer:
+    """A live server whose clock (and only its clock) can be moved forward: libfaketime reads
+    the offset from a file, so a test can cross a real deadline without waiting a day."""
+
+    base: str
+    offset_file: Path
+
+    def advance(self, seconds: int) -> None:
+        self.offset_file.write_text(f"+{seconds}\n")
+        time.sleep(FAKETIME_CACHE_SECONDS + 0.5)  # until the server has read the new offset
+
+
+FAKETIME_CACHE_SECONDS = 1
+
+
+@pytest.fixture(scope="module")
+def timed_server(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TimedServer]:
+    library = next((path for path in FAKETIME if path.exists()), None)
+    if library is None:
+        _missing("libfaketime (Debian package faketime)")
+    folder = tmp_path_factory.mktemp("timed")
+    offset_file = folder / "faketime"
+    offset_file.write_text("+0\n")
+    env = {
+        "LD_PRELOAD": str(library),
+        "FAKETIME_TIMESTAMP_FILE": str(offset_file),
+        "FAKETIME_CACHE_DURATION": str(FAKETIME_CACHE_SECONDS),
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",  # the event loop's timers keep real time
+        "MARKET_SESSION_HOURS": "72",  # sessions outlive the jump, as they would a real day
+    }
+    for base in _serve(f"timed_{worker_id}", folder, env):
+        yield TimedServer(base, offset_file)
 
 
 @pytest.fixture(scope="module")
