@@ -1,17 +1,21 @@
 """The confidentiality matrix of trust.md: roles × phases × channels. A bid's prices are seen by
 the bidder, and by the buyer once it has opened the bids — by nobody else, through no channel.
 
-Channels covered so far: API, portal page, download, error text and log. (Websockets and the
-open-data export do not exist yet; they join this matrix when they do.)"""
+Channels: API, portal page, download, error text, log, and websockets (every event the services
+announce while the scenario runs, plus what a page gets on connecting; the real wire is checked in
+``tests/e2e/test_live_sockets.py``). The open-data export joins when it exists (consortia issue)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+import uuid
 
 import pytest
 
 from market.domain.organisations import OrganisationKind as K
+from market.services import rfqs
 from tests.conftest import api_token_for, bearer, client_for
 from tests.factories import PASSWORD, organisation_with_admin
 from tests.helpers import portal_login
@@ -31,6 +35,14 @@ async def test_bid_contents_reach_only_whom_they_may(
     app, client, ctx, clock, caplog, role: str, phase: str
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    announced: list[str] = []
+    deliver = ctx.events
+
+    def record(channel: str, event: dict) -> None:
+        announced.append(json.dumps(event))
+        deliver(channel, event)
+
+    ctx.events = record
     users = {}
     for name, kind in (
         ("bidder", K.SME_SUPPLIER),
@@ -101,6 +113,11 @@ async def test_bid_contents_reach_only_whom_they_may(
         for path in ("/rfqs", f"/rfqs/{rfq['id']}", f"/rfqs/{rfq['id']}/receipt"):
             response = await browser.get(path)
             seen[f"portal {path}"] = SECRET in response.text
+    if role != "anonymous":  # anonymous handshakes are refused (tests/e2e/test_live_sockets.py)
+        rfq_id = uuid.UUID(rfq["id"])
+        on_connect = [await rfqs.live_state(ctx, rfq_id), *await rfqs.answers_after(rfq_id, 0)]
+        seen["websocket"] = any(SECRET in text for text in [*announced, json.dumps(on_connect)])
+    assert announced, "the scenario announced live events"
     # the log is a channel too: bid contents are never written to it, for anyone
     assert SECRET not in caplog.text
     if allowed(role, phase):
