@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from pydantic import BaseModel, Field
 
@@ -147,10 +147,23 @@ class RfqController(Controller):
 
     @get("/", operation_id="listOpenRfqs")
     async def board(
-        self, ctx: NamedDependency[ServiceContext], page: PageNumber = 1, per_page: PerPage = 20
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        page: PageNumber = 1,
+        per_page: PerPage = 20,
+        q: Annotated[str, QueryParameter(max_length=200, description="Words that must all appear")] = "",
+        cpv: Annotated[str, QueryParameter(max_length=12, description="CPV code or its first digits")] = "",
+        country: Annotated[str, QueryParameter(max_length=8, description="The buyer's country")] = "",
+        currency: Annotated[str, QueryParameter(max_length=3)] = "",
+        closes_by: Annotated[str, QueryParameter(max_length=10, description="YYYY-MM-DD, UTC")] = "",
+        eligible: Annotated[bool, QueryParameter(description="Only RFQs my firm may bid on")] = False,
+        sort: Annotated[str, QueryParameter(max_length=10, description="closing (default) or newest")] = "",
     ) -> Page[BoardRow]:
-        """RFQs open for bids now, nearest deadline first."""
-        rows, total = await rfqs.board(ctx.now(), page, per_page)
+        """RFQs open for bids now that match the search, nearest deadline first unless sorted."""
+        raw_query = {"q": q, "cpv": cpv, "country": country, "currency": currency, "closes_by": closes_by}
+        raw_query |= {"eligible": "1" if eligible else "", "sort": sort}
+        _, rows, total = await rfqs.search_board(ctx, who(request).actor, raw_query, page, per_page)
         return Page[BoardRow](
             items=[BoardRow.model_validate(r) for r in rows], page=page, per_page=per_page, total=total
         )

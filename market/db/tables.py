@@ -272,6 +272,7 @@ class Rfq(Table, tablename="rfq"):
     end_reason = Text(default="")
     #: The ranking computed at evaluation: [{bid, bidder, rank, total, price, lead_time, quality}].
     evaluation = JSON(default="[]")
+    search_text = Text(default="")  # title, description, items folded for the board (domain/search.py)
     amendments = Integer(default=0)
     created_by = UUID(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -34,6 +34,7 @@ from market.domain.rfq import (
     status,
     validate_bid,
 )
+from market.domain.search import BoardQuery, BoardSort, parse_board_query, search_text
 from market.services import audit
 from market.services.context import ServiceContext, load_by_id, parse_id
 from market.services.notifications import notify
@@ -165,6 +166,7 @@ async def create_rfq(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) ->
                 created_by=uuid.UUID(actor.user_id),
                 created_at=ctx.now(),
                 updated_at=ctx.now(),
+                search_text=search_text(fields["title"], fields.get("description", ""), items),
                 **fields,
             )
         )
@@ -241,18 +243,94 @@ async def get_rfq(actor: Actor, rfq_id: str) -> dict[str, Any]:
     return row
 
 
-async def board(now: dt.datetime, page: int = 1, per_page: int = 20) -> tuple[list[dict[str, Any]], int]:
-    """Published RFQs still open for bids, nearest deadline first."""
+_BOARD_FROM = (
+    "FROM rfq r JOIN organisation o ON o.id = r.buyer "
+    "WHERE r.published_at IS NOT NULL AND r.cancelled_at IS NULL AND r.deadline > {}"
+)
+
+
+def _like(term: str) -> str:
+    """``term`` as a LIKE pattern that matches it anywhere, its own % and _ taken literally."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def board(
+    now: dt.datetime,
+    query: BoardQuery | None = None,
+    page: int = 1,
+    per_page: int = 20,
+    bidder: Passport | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    """Published RFQs still open for bids that match ``query``; with ``eligible_only``, only those
+    whose requirements ``bidder`` meets (each distinct requirement set is checked once)."""
+    query = query or BoardQuery()
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    condition = (Rfq.published_at.is_not_null()) & (Rfq.deadline > now) & Rfq.cancelled_at.is_null()
-    rows = await (
-        Rfq.select(Rfq.id, Rfq.title, Rfq.currency, Rfq.deadline, Rfq.buyer.legal_name.as_alias("buyer_name"))
-        .where(condition)
-        .order_by(Rfq.deadline)
-        .limit(per_page)
-        .offset((max(1, page) - 1) * per_page)
+    sql: str = _BOARD_FROM
+    args: list[Any] = [now]
+    for term in query.terms:
+        sql += " AND r.search_text LIKE {} ESCAPE '\\'"
+        args.append(_like(term))
+    if query.currency:
+        sql += " AND r.currency = {}"
+        args.append(query.currency)
+    if query.country is not None:
+        sql += " AND o.country = {}"
+        args.append(query.country.value)
+    if query.closes_by is not None:
+        sql += " AND r.deadline < {}"
+        args.append(dt.datetime.combine(query.closes_by + dt.timedelta(days=1), dt.time(), dt.UTC))
+    if query.cpv:
+        sql += " AND EXISTS (SELECT 1 FROM rfq_item i WHERE i.rfq = r.id AND i.cpv LIKE {})"
+        args.append(query.cpv + "%")
+    order = (
+        " ORDER BY r.published_at DESC, r.id"
+        if query.sort is BoardSort.NEWEST
+        else " ORDER BY r.deadline, r.id"
     )
-    return rows, await Rfq.count().where(condition)
+    columns = "SELECT r.id, r.title, r.currency, r.deadline, r.published_at, o.legal_name AS buyer_name "
+    start = (max(1, page) - 1) * per_page
+    if query.eligible_only and bidder is not None:
+        candidates = await raw.rows(Rfq, "SELECT r.id, r.requirements " + sql + order, *args)
+        verdicts: dict[str, bool] = {}
+        for row in candidates:
+            key = (
+                row["requirements"]
+                if isinstance(row["requirements"], str)
+                else json.dumps(row["requirements"])
+            )
+            if key not in verdicts:
+                verdicts[key] = check_eligibility(
+                    parse_requirements(json.loads(key or "{}")), bidder, now
+                ).eligible
+            row["eligible"] = verdicts[key]
+        ids = [row["id"] for row in candidates if row["eligible"]]
+        shown = ids[start : start + per_page]
+        if not shown:
+            return [], len(ids)
+        marks = ", ".join("{}" for _ in shown)
+        rows = await raw.rows(Rfq, f"{columns}{_BOARD_FROM} AND r.id IN ({marks}){order}", now, *shown)
+        return rows, len(ids)
+    total = await raw.first(Rfq, "SELECT COUNT(*) AS n " + sql, *args)
+    rows = await raw.rows(Rfq, columns + sql + order + f" LIMIT {per_page} OFFSET {start}", *args)
+    return rows, int(total["n"]) if total else 0
+
+
+async def search_board(
+    ctx: ServiceContext, actor: Actor, raw_query: dict[str, str], page: int = 1, per_page: int = 20
+) -> tuple[BoardQuery, list[dict[str, Any]], int]:
+    """The board as a signed-in person searches it; "eligible only" uses their firm's passport."""
+    query = parse_board_query(raw_query)
+    bidder = None
+    if query.eligible_only and actor.organisation_kind is OrganisationKind.SME_SUPPLIER:
+        firm = await raw.first(
+            Organisation,
+            "SELECT id, country FROM organisation WHERE id = {}",
+            uuid.UUID(actor.organisation_id),
+        )
+        if firm is not None:
+            bidder = await passport(firm)
+    rows, total = await board(ctx.now(), query, page, per_page, bidder)
+    return query, rows, total
 
 
 # -- bids -----------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import uuid
 from typing import Annotated, Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
@@ -20,6 +21,7 @@ from market.domain.errors import N_, DomainError, NotFound
 from market.domain.organisations import COUNTRY_LABELS, Country
 from market.domain.readiness import LEVEL_LABELS, Level
 from market.domain.rfq import CURRENCIES, STATUS_LABELS
+from market.domain.search import SORT_LABELS
 from market.i18n import gettext
 from market.services import readiness, rfqs
 from market.services.context import ServiceContext
@@ -61,6 +63,9 @@ def _form_to_rfq(form: Any, country: str) -> dict[str, Any]:
         "deadline": _local_deadline(str(form.get("deadline", "")), country) if form.get("deadline") else "",
         "items": items,
     }
+
+
+BOARD_FIELDS = ("q", "cpv", "country", "currency", "closes_by", "eligible", "sort")
 
 
 def _choices() -> dict[str, Any]:
@@ -113,7 +118,13 @@ class RfqPages(Controller):
         page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
     ) -> Template:
         me = need(request)
-        rows, total = await rfqs.board(ctx.now(), page, PER_PAGE)
+        raw_query = {name: str(request.query_params.get(name, ""))[:200] for name in BOARD_FIELDS}
+        errors: dict[str, str] = {}
+        status_code = 200
+        try:
+            _, rows, total = await rfqs.search_board(ctx, me.actor, raw_query, page, PER_PAGE)
+        except DomainError as error:
+            rows, total, errors, status_code = [], 0, field_errors(error), 422
         mine = []
         if me.actor.organisation_kind.value == "lead_firm":
             now = ctx.now()
@@ -121,14 +132,22 @@ class RfqPages(Controller):
                 {**row, "status_label": gettext(STATUS_LABELS[rfqs.rfq_status(row, now)])}
                 for row in await rfqs.buyer_rfqs(me.actor)
             ]
+        kept = urlencode({name: value for name, value in raw_query.items() if value})
         return render(
             request,
             "rfq_board.html",
+            status_code,
             rows=rows,
             total=total,
             page=page,
             per_page=PER_PAGE,
             mine=mine,
+            search=raw_query,
+            searching=bool(kept),
+            errors=errors,
+            pager_base=f"/rfqs?{kept}&" if kept else "/rfqs?",
+            sort_options=[(key.value, gettext(label)) for key, label in SORT_LABELS.items()],
+            **_choices(),
             live_texts=_live_texts(),
             since=ctx.now().isoformat(),
         )
