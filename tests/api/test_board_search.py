@@ -58,6 +58,7 @@ async def test_board_filters_and_order(client, ctx, clock) -> None:
         "Brake discs, ventilated",
     ]
     assert await titles(client, me, q="VALVULAS acero") == ["Válvulas de acero inoxidable"]
+    assert await titles(client, me, q="valv") == ["Válvulas de acero inoxidable"]  # the start of a word
     assert await titles(client, me, q="valvulas madeira") == []  # every word must appear
     assert await titles(client, me, q="único") == await titles(client, me)  # item descriptions count
     assert await titles(client, me, q="100%_x") == []  # wildcards in the query are plain text

@@ -1,0 +1,284 @@
+"""Board search at 10,000 open RFQs over real HTTP.
+
+Fills a fresh database with N published RFQs (varied titles, CPV codes, buyers in four countries,
+currencies and requirement sets), starts the server, and has C concurrent clients search the
+board through ``GET /api/v1/rfqs`` with several filter shapes. Prints p50/p99 latency and
+requests/s per shape, on SQLite and on PostgreSQL.
+
+    .venv/bin/python bench/board_search.py [--rfqs 10000] [--clients 32] [--requests 640] [--sqlite-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import platform
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from deadline_rush import Connection, free_port, percentile
+from piccolo.querystring import QueryString
+
+from market.db.engine import build_engine, start_engine, stop_engine
+from market.db.migrate import migrate
+from market.domain.search import search_text
+from market.services.accounts import API_TOKEN_PREFIX, digest
+from market.settings import Settings
+
+WORDS = [
+    "brake",
+    "disc",
+    "válvula",
+    "acero",
+    "harness",
+    "cadeira",
+    "madeira",
+    "bolt",
+    "pump",
+    "filter",
+    "gasket",
+    "hinge",
+    "cable",
+    "sensor",
+    "bearing",
+    "spring",
+    "panel",
+    "frame",
+    "nozzle",
+    "clamp",
+]
+CPVS = ["34300000", "34320000", "42131000", "39111000", "31500000", "44530000", "42122000", "31681410"]
+REQUIREMENTS = [
+    {},
+    {"min_level": "L1"},
+    {"min_level": "L2"},
+    {"countries": ["BR"]},
+    {"min_level": "L1", "certificates": ["iso_9001"]},
+]
+SHAPES = {
+    "no filter (first page)": "",
+    "one word": "q=brake",
+    "two words + currency": "q=acero+valvula&currency=USD",
+    "CPV prefix + country": "cpv=343&country=BR",
+    "only eligible": "eligible=true",
+    "newest, page 20": "sort=newest&page=20",
+}
+
+
+async def prepare(settings: Settings, count: int) -> str:
+    engine = build_engine(settings)
+    await start_engine(engine, settings)
+    await migrate(engine)
+    rng = random.Random(7)
+    now = dt.datetime.now(dt.UTC)
+    buyers = []
+    for n, country in enumerate(["AR", "BR", "PY", "UY"]):
+        buyers.append(uuid.uuid4())
+        await engine.run_querystring(
+            QueryString(
+                "INSERT INTO organisation (id, kind, legal_name, country, tax_id, tax_key, size_class, sector, "
+                "value_chain_links, classification_codes, monthly_capacity, capacity_unit, languages, contact_name, "
+                "contact_email, contact_phone, website, accredited, created_at, updated_at) VALUES "
+                "({}, 'lead_firm', {}, {}, {}, {}, 'large', 'auto_components', {}, {}, NULL, '', {}, '', '', '', '', "
+                "{}, {}, {})",
+                buyers[-1],
+                f"Buyer {n}",
+                country,
+                f"B-{n}",
+                f"B:{n}",
+                [],
+                [],
+                [],
+                True,
+                now,
+                now,
+            )
+        )
+    sme, user = uuid.uuid4(), uuid.uuid4()
+    await engine.run_querystring(
+        QueryString(
+            "INSERT INTO organisation (id, kind, legal_name, country, tax_id, tax_key, size_class, sector, "
+            "value_chain_links, classification_codes, monthly_capacity, capacity_unit, languages, contact_name, "
+            "contact_email, contact_phone, website, accredited, created_at, updated_at) VALUES "
+            "({}, 'sme_supplier', 'Searching SME', 'AR', 'S-1', 'S:1', 'small', 'auto_components', {}, {}, NULL, "
+            "'', {}, '', '', '', '', {}, {}, {})",
+            sme,
+            [],
+            [],
+            [],
+            True,
+            now,
+            now,
+        )
+    )
+    await engine.run_querystring(
+        QueryString(
+            "INSERT INTO app_user (id, organisation, email, full_name, password_hash, role, locale, disabled, "
+            "created_at) VALUES ({}, {}, 'search@bench.example.com', 'Search', '-', 'admin', '', {}, {})",
+            user,
+            sme,
+            False,
+            now,
+        )
+    )
+    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    await engine.run_querystring(
+        QueryString(
+            'INSERT INTO api_token (id, "user", name, token_hash, prefix, created_at, last_used_at) '
+            "VALUES ({}, {}, 'bench', {}, {}, {}, {})",
+            uuid.uuid4(),
+            user,
+            digest(secret),
+            secret[:12],
+            now,
+            now,
+        )
+    )
+    async with engine.transaction():
+        for n in range(count):
+            rfq, item = uuid.uuid4(), uuid.uuid4()
+            title = " ".join(rng.sample(WORDS, 3)).capitalize() + f" lot {n}"
+            cpv = rng.choice(CPVS)
+            deadline = now + dt.timedelta(days=2, minutes=rng.randrange(60 * 24 * 60))
+            await engine.run_querystring(
+                QueryString(
+                    "INSERT INTO rfq (id, buyer, title, description, currency, criteria, requirements, "
+                    "allow_consortia, deadline, published_at, end_reason, evaluation, amendments, created_at, "
+                    "updated_at, search_text) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, '', '[]', 0, {}, {}, {})",
+                    rfq,
+                    rng.choice(buyers),
+                    title,
+                    "Bench RFQ",
+                    rng.choice(["USD", "ARS", "BRL"]),
+                    json.dumps({"price": 100, "lead_time": 0, "quality": 0}),
+                    json.dumps(rng.choice(REQUIREMENTS)),
+                    False,
+                    deadline,
+                    now - dt.timedelta(minutes=rng.randrange(10_000)),
+                    now,
+                    now,
+                    search_text(title, "Bench RFQ", [{"description": "Part", "cpv": cpv}]),
+                )
+            )
+            await engine.run_querystring(
+                QueryString(
+                    "INSERT INTO rfq_item (id, rfq, position, description, quantity, unit, cpv, delivery_place) "
+                    "VALUES ({}, {}, 1, 'Part', '100', 'pieces', {}, '')",
+                    item,
+                    rfq,
+                    cpv,
+                )
+            )
+    await engine.run_ddl("ANALYZE")  # as a database in use has statistics
+    await stop_engine(engine)
+    return secret
+
+
+async def search(
+    port: int, token: str, clients: int, requests: int, query: str
+) -> tuple[float, float, float, int]:
+    latencies: list[float] = []
+    errors = 0
+    remaining = requests
+
+    async def client() -> None:
+        nonlocal remaining, errors
+        connection = Connection("127.0.0.1", port)
+        while remaining > 0:
+            remaining -= 1
+            started = time.perf_counter()
+            status, _ = await connection.request(
+                "GET", f"/api/v1/rfqs?{query}", None, {"Authorization": f"Bearer {token}"}
+            )
+            latencies.append(time.perf_counter() - started)
+            errors += status != 200
+        await connection.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return percentile(latencies, 0.5), percentile(latencies, 0.99), len(latencies) / elapsed, errors
+
+
+def run_case(name: str, url: str, rfqs: int, clients: int, requests: int) -> None:
+    settings = Settings(database_url=url)
+    started = time.perf_counter()
+    token = asyncio.run(prepare(settings, rfqs))
+    print(f"{name}: {rfqs:,} open RFQs prepared in {time.perf_counter() - started:.1f} s")
+    port = free_port()
+    env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_LOG_LEVEL": "WARNING"}
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("rush_server.py")), str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        for shape, query in SHAPES.items():
+            asyncio.run(search(port, token, 4, 20, query))  # warm up
+            p50, p99, rate, errors = asyncio.run(search(port, token, clients, requests, query))
+            print(
+                f"  {shape:<26} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   {rate:6.0f} req/s   errors {errors}"
+            )
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rfqs", type=int, default=10_000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--requests", type=int, default=640)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--sqlite-only", action="store_true")
+    args = parser.parse_args()
+    print(
+        f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()} · one server process, "
+        f"{args.clients} concurrent clients, {args.requests} requests per shape\n"
+    )
+    folder = Path(tempfile.mkdtemp(prefix="market-board-"))
+    run_case("SQLite", f"sqlite:///{folder}/board.sqlite3", args.rfqs, args.clients, args.requests)
+    if args.sqlite_only:
+        return
+    import asyncpg
+
+    async def fresh() -> None:
+        connection = await asyncpg.connect(args.postgres)
+        await connection.execute("DROP DATABASE IF EXISTS market_board WITH (FORCE)")
+        await connection.execute("CREATE DATABASE market_board")
+        await connection.close()
+
+    try:
+        asyncio.run(fresh())
+    except OSError:
+        print("PostgreSQL not reachable; skipped")
+        return
+    run_case(
+        "PostgreSQL",
+        args.postgres.rsplit("/", 1)[0] + "/market_board",
+        args.rfqs,
+        args.clients,
+        args.requests,
+    )
+
+
+if __name__ == "__main__":
+    main()
