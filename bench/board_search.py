@@ -27,6 +27,7 @@ from pathlib import Path
 
 import httpx
 from deadline_rush import Connection, free_port, percentile
+from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
 from market.db.engine import build_engine, start_engine, stop_engine
@@ -75,6 +76,38 @@ SHAPES = {
 }
 
 
+async def insert(engine: Engine, table: str, **values: object) -> None:
+    names = ", ".join(f'"{name}"' for name in values)
+    marks = ", ".join("{}" for _ in values)
+    await engine.run_querystring(
+        QueryString(f"INSERT INTO {table} ({names}) VALUES ({marks})", *values.values())
+    )
+
+
+def firm(kind: str, name: str, country: str, now: dt.datetime) -> dict[str, object]:
+    return {
+        "id": uuid.uuid4(),
+        "kind": kind,
+        "legal_name": name,
+        "country": country,
+        "tax_id": name,
+        "tax_key": f"BENCH:{name}",
+        "size_class": "small",
+        "sector": "auto_components",
+        "value_chain_links": [],
+        "classification_codes": [],
+        "capacity_unit": "",
+        "languages": [],
+        "contact_name": "",
+        "contact_email": "",
+        "contact_phone": "",
+        "website": "",
+        "accredited": True,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 async def prepare(settings: Settings, count: int) -> str:
     engine = build_engine(settings)
     await start_engine(engine, settings)
@@ -82,102 +115,75 @@ async def prepare(settings: Settings, count: int) -> str:
     rng = random.Random(7)
     now = dt.datetime.now(dt.UTC)
     buyers = []
-    for n, country in enumerate(["AR", "BR", "PY", "UY"]):
-        buyers.append(uuid.uuid4())
-        await engine.run_querystring(
-            QueryString(
-                "INSERT INTO organisation (id, kind, legal_name, country, tax_id, tax_key, size_class, sector, "
-                "value_chain_links, classification_codes, monthly_capacity, capacity_unit, languages, contact_name, "
-                "contact_email, contact_phone, website, accredited, created_at, updated_at) VALUES "
-                "({}, 'lead_firm', {}, {}, {}, {}, 'large', 'auto_components', {}, {}, NULL, '', {}, '', '', '', '', "
-                "{}, {}, {})",
-                buyers[-1],
-                f"Buyer {n}",
-                country,
-                f"B-{n}",
-                f"B:{n}",
-                [],
-                [],
-                [],
-                True,
-                now,
-                now,
-            )
-        )
-    sme, user = uuid.uuid4(), uuid.uuid4()
-    await engine.run_querystring(
-        QueryString(
-            "INSERT INTO organisation (id, kind, legal_name, country, tax_id, tax_key, size_class, sector, "
-            "value_chain_links, classification_codes, monthly_capacity, capacity_unit, languages, contact_name, "
-            "contact_email, contact_phone, website, accredited, created_at, updated_at) VALUES "
-            "({}, 'sme_supplier', 'Searching SME', 'AR', 'S-1', 'S:1', 'small', 'auto_components', {}, {}, NULL, "
-            "'', {}, '', '', '', '', {}, {}, {})",
-            sme,
-            [],
-            [],
-            [],
-            True,
-            now,
-            now,
-        )
-    )
-    await engine.run_querystring(
-        QueryString(
-            "INSERT INTO app_user (id, organisation, email, full_name, password_hash, role, locale, disabled, "
-            "created_at) VALUES ({}, {}, 'search@bench.example.com', 'Search', '-', 'admin', '', {}, {})",
-            user,
-            sme,
-            False,
-            now,
-        )
+    for country in ["AR", "BR", "PY", "UY"]:
+        buyer = firm("lead_firm", f"Buyer {country}", country, now)
+        await insert(engine, "organisation", **buyer)
+        buyers.append(buyer["id"])
+    sme = firm("sme_supplier", "Searching SME", "AR", now)
+    await insert(engine, "organisation", **sme)
+    user = uuid.uuid4()
+    await insert(
+        engine,
+        "app_user",
+        id=user,
+        organisation=sme["id"],
+        email="search@bench.example.com",
+        full_name="Search",
+        password_hash="-",
+        role="admin",
+        locale="",
+        disabled=False,
+        created_at=now,
     )
     secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    await engine.run_querystring(
-        QueryString(
-            'INSERT INTO api_token (id, "user", name, token_hash, prefix, created_at, last_used_at) '
-            "VALUES ({}, {}, 'bench', {}, {}, {}, {})",
-            uuid.uuid4(),
-            user,
-            digest(secret),
-            secret[:12],
-            now,
-            now,
-        )
+    await insert(
+        engine,
+        "api_token",
+        id=uuid.uuid4(),
+        user=user,
+        name="bench",
+        token_hash=digest(secret),
+        prefix=secret[:12],
+        created_at=now,
+        last_used_at=now,
     )
+    criteria = json.dumps({"price": 100, "lead_time": 0, "quality": 0})
     async with engine.transaction():
         for n in range(count):
-            rfq, item = uuid.uuid4(), uuid.uuid4()
+            rfq = uuid.uuid4()
             title = " ".join(rng.sample(WORDS, 3)).capitalize() + f" lot {n}"
             cpv = rng.choice(CPVS)
-            deadline = now + dt.timedelta(days=2, minutes=rng.randrange(60 * 24 * 60))
-            await engine.run_querystring(
-                QueryString(
-                    "INSERT INTO rfq (id, buyer, title, description, currency, criteria, requirements, "
-                    "allow_consortia, deadline, published_at, end_reason, evaluation, amendments, created_at, "
-                    "updated_at, search_text) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, '', '[]', 0, {}, {}, {})",
-                    rfq,
-                    rng.choice(buyers),
-                    title,
-                    "Bench RFQ",
-                    rng.choice(["USD", "ARS", "BRL"]),
-                    json.dumps({"price": 100, "lead_time": 0, "quality": 0}),
-                    json.dumps(rng.choice(REQUIREMENTS)),
-                    False,
-                    deadline,
-                    now - dt.timedelta(minutes=rng.randrange(10_000)),
-                    now,
-                    now,
-                    search_text(title, "Bench RFQ", [{"description": "Part", "cpv": cpv}]),
-                )
+            await insert(
+                engine,
+                "rfq",
+                id=rfq,
+                buyer=rng.choice(buyers),
+                title=title,
+                description="Bench RFQ",
+                currency=rng.choice(["USD", "ARS", "BRL"]),
+                criteria=criteria,
+                requirements=json.dumps(rng.choice(REQUIREMENTS)),
+                allow_consortia=False,
+                deadline=now + dt.timedelta(days=2, minutes=rng.randrange(60 * 24 * 60)),
+                published_at=now - dt.timedelta(minutes=rng.randrange(10_000)),
+                end_reason="",
+                evaluation="[]",
+                amendments=0,
+                created_at=now,
+                updated_at=now,
+                search_text=search_text(title, "Bench RFQ", [{"description": "Part", "cpv": cpv}]),
             )
-            await engine.run_querystring(
-                QueryString(
-                    "INSERT INTO rfq_item (id, rfq, position, description, quantity, unit, cpv, delivery_place) "
-                    "VALUES ({}, {}, 1, 'Part', '100', 'pieces', {}, '')",
-                    item,
-                    rfq,
-                    cpv,
-                )
+            await insert(
+                engine,
+                "rfq_item",
+                id=uuid.uuid4(),
+                rfq=rfq,
+                position=1,
+                description="Part",
+                quantity="100",
+                unit="pieces",
+                cpv=cpv,
+                delivery_place="",
             )
     await engine.run_ddl("ANALYZE")  # as a database in use has statistics
     await stop_engine(engine)
@@ -250,10 +256,8 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
-    print(
-        f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()} · one server process, "
-        f"{args.clients} concurrent clients, {args.requests} requests per shape\n"
-    )
+    machine = f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+    print(f"{machine} · one server process, {args.clients} clients, {args.requests} requests per shape\n")
     folder = Path(tempfile.mkdtemp(prefix="market-board-"))
     run_case("SQLite", f"sqlite:///{folder}/board.sqlite3", args.rfqs, args.clients, args.requests)
     if args.sqlite_only:
