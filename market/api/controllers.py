@@ -20,6 +20,7 @@ from market.api.schemas import (
     InvitationIn,
     InvitationOut,
     MeOut,
+    NotificationOut,
     OrganisationOut,
     Page,
     PersonPatch,
@@ -33,7 +34,8 @@ from market.api.schemas import (
     UserOut,
 )
 from market.domain.organisations import OrganisationKind
-from market.services import accounts, organisations
+from market.i18n import gettext
+from market.services import accounts, notifications, organisations
 from market.services.accounts import SignedIn
 from market.services.context import ServiceContext
 
@@ -99,6 +101,36 @@ class MeController(Controller):
             organisation=OrganisationOut.of(current.organisation),
             locale=current.user["locale"] or "",
         )
+
+
+class NotificationController(Controller):
+    path = "/api/v1/notifications"
+    guards = [signed_in_guard]
+    tags = ["accounts"]
+
+    @get("/", operation_id="listNotifications")
+    async def list_notifications(
+        self, request: Request[Any, Any, Any], page: PageNumber = 1, per_page: PerPage = 20
+    ) -> Page[NotificationOut]:
+        """Messages to your organisation (the latest 50), newest first, in your language."""
+        rows = await notifications.inbox(who(request).actor)
+        items = [
+            NotificationOut(
+                id=r["id"],
+                code=r["code"],
+                message=gettext(r["message"], **r["params"]),
+                link=r["link"],
+                created_at=r["created_at"],
+                read=r["read_at"] is not None,
+            )
+            for r in rows
+        ]
+        return paginate(items, page, per_page)
+
+    @post("/read", status_code=HTTP_204_NO_CONTENT, operation_id="markNotificationsRead")
+    async def mark_read(self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]) -> None:
+        """Mark every message to your organisation as read."""
+        await notifications.mark_all_read(ctx, who(request).actor)
 
 
 class OrganisationController(Controller):
@@ -266,6 +298,7 @@ class TokenController(Controller):
 API_CONTROLLERS = [
     PublicController,
     MeController,
+    NotificationController,
     OrganisationController,
     PeopleController,
     InvitationController,

@@ -188,3 +188,14 @@ class TokenCreated(BaseModel):
 
 class AccreditationIn(Input):
     accredited: bool
+
+
+class NotificationOut(BaseModel):
+    """A message to your organisation, in your language; ``link`` leads to what it is about."""
+
+    id: uuid.UUID
+    code: str
+    message: str
+    link: str
+    created_at: dt.datetime
+    read: bool

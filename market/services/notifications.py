@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from market.db.tables import AppUser, Notification
-from market.domain.accounts import Actor, OrganisationRef, require_view
+from market.domain.accounts import Actor
 from market.i18n import translate
 from market.services.context import ServiceContext
 
@@ -39,12 +39,18 @@ async def notify(
         await ctx.send_mail(person["email"], text[:200], text)
 
 
-async def list_notifications(actor: Actor, org: OrganisationRef, limit: int = 50) -> list[dict[str, Any]]:
-    require_view(actor, org)
+async def inbox(actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest messages to the actor's own organisation, newest first."""
     return await (
         Notification.select()
-        .where(Notification.organisation == uuid.UUID(org.id))
+        .where(Notification.organisation == uuid.UUID(actor.organisation_id))
         .order_by(Notification.created_at, ascending=False)
         .limit(limit)
         .output(load_json=True)
+    )
+
+
+async def mark_all_read(ctx: ServiceContext, actor: Actor) -> None:
+    await Notification.update({Notification.read_at: ctx.now()}).where(
+        Notification.organisation == uuid.UUID(actor.organisation_id), Notification.read_at.is_null()
     )

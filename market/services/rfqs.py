@@ -194,7 +194,53 @@ async def publish(ctx: ServiceContext, actor: Actor, rfq_id: str) -> dict[str, A
         )
     await announce_state(ctx, row["id"])
     ctx.announce(BOARD_CHANNEL, {"type": "published", "rfq": str(row["id"]), "at": ctx.now().isoformat()})
+    await _tell_matching_suppliers(ctx, row)
     return await get_rfq(actor, rfq_id)
+
+
+async def _tell_matching_suppliers(ctx: ServiceContext, rfq: dict[str, Any]) -> None:
+    """Tell every SME whose declared classification codes share a CPV group (first three digits)
+    with an item of the RFQ, and whose country the RFQ admits, that it was published."""
+    items = await raw.rows(RfqItem, "SELECT cpv FROM rfq_item WHERE rfq = {}", rfq["id"])
+    groups = {item["cpv"][:3] for item in items if item["cpv"]}
+    if not groups:
+        return
+    requirements = (
+        rfq["requirements"] if isinstance(rfq["requirements"], dict) else json.loads(rfq["requirements"])
+    )
+    countries = set(requirements.get("countries") or [])
+    firms = await raw.rows(
+        Organisation,
+        "SELECT id, country, classification_codes FROM organisation WHERE kind = {}",
+        "sme_supplier",
+    )
+    for firm in firms:
+        codes = firm["classification_codes"] or []
+        if isinstance(codes, str):
+            codes = json.loads(codes)
+        if (countries and firm["country"] not in countries) or not groups & {code[:3] for code in codes}:
+            continue
+        await notify(
+            ctx,
+            firm["id"],
+            "rfq.matching",
+            N_("A new request for quotation matches what your firm supplies: “%(title)s”."),
+            {"title": rfq["title"]},
+            f"/rfqs/{rfq['id']}",
+        )
+
+
+async def _tell_bidders(
+    ctx: ServiceContext, rfq: dict[str, Any], code: str, message: str, **params: Any
+) -> None:
+    """Tell every firm with a current bid on ``rfq``."""
+    bidders = await raw.rows(
+        Bid, "SELECT DISTINCT bidder FROM bid WHERE rfq = {} AND status = {}", rfq["id"], ACTIVE
+    )
+    for bidder in bidders:
+        await notify(
+            ctx, bidder["bidder"], code, message, {"title": rfq["title"], **params}, f"/rfqs/{rfq['id']}"
+        )
 
 
 async def amend(ctx: ServiceContext, actor: Actor, rfq_id: str, new_deadline: str) -> dict[str, Any]:
@@ -216,6 +262,16 @@ async def amend(ctx: ServiceContext, actor: Actor, rfq_id: str, new_deadline: st
             "rfq.amended",
             str(row["id"]),
             {"old_deadline": row["deadline"].isoformat(), "deadline": moment.isoformat()},
+        )
+        await _tell_bidders(
+            ctx,
+            row,
+            "rfq.amended",
+            N_(
+                "The deadline of “%(title)s” moved to %(deadline)s (UTC). Your bid stands as sent: check "
+                "that it still holds and replace it before the new deadline if not."
+            ),
+            deadline=moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"),
         )
     await announce_state(ctx, row["id"])
     return await get_rfq(actor, rfq_id)
@@ -495,6 +551,9 @@ async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict
             )
         await Rfq.update({Rfq.opened_at: now}).where(Rfq.id == rfq["id"])
         await audit.append(ctx, actor.user_id, "rfq.opened", str(rfq["id"]), {"bids": len(bids)})
+        await _tell_bidders(
+            ctx, rfq, "rfq.opened", N_("The bids on “%(title)s” were opened; the buyer is evaluating them.")
+        )
     await announce_state(ctx, rfq["id"])
     return bids
 

@@ -37,7 +37,7 @@ from market.domain.organisations import (
     ValueChainLink,
 )
 from market.i18n import LANGUAGES, gettext, set_language
-from market.services import accounts, organisations
+from market.services import accounts, notifications, organisations
 from market.services.accounts import SignedIn
 from market.services.context import ServiceContext
 from market.web.middleware import LANGUAGE_COOKIE, SESSION_COOKIE, client_address, resolve_language
@@ -50,6 +50,7 @@ PER_PAGE = 20
 FLASH_MESSAGES = {
     "welcome": N_("Welcome! Your organisation is registered."),
     "saved": N_("Your changes are saved."),
+    "notifications_read": N_("All messages are marked as read."),
     "signed_out": N_("You are signed out."),
     "signed_in": N_("You are signed in."),
     "invitation_revoked": N_("The invitation is withdrawn."),
@@ -94,6 +95,7 @@ PAGES = [
     PortalPage("/organisations/{own}/edit", "sme"),
     PortalPage("/organisations/{own}/people", "sme"),
     PortalPage("/tokens", "sme"),
+    PortalPage("/notifications", "sme"),
     PortalPage("/operator/organisations", "operator"),
     PortalPage("/agency/smes", "agency"),
     PortalPage("/agency/smes/new", "agency"),
@@ -567,6 +569,23 @@ class TokenPages(Controller):
         return redirect("/tokens", "token_revoked")
 
 
+class NotificationPages(Controller):
+    guards = [login_guard]
+
+    @get("/notifications", include_in_schema=False)
+    async def inbox(self, request: Request[Any, Any, Any]) -> Template:
+        rows = await notifications.inbox(need(request).actor)
+        shown = [{**r, "text": gettext(r["message"], **r["params"])} for r in rows]
+        return render(request, "notifications.html", messages=shown)
+
+    @post("/notifications/read", include_in_schema=False)
+    async def mark_read(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]
+    ) -> Response[Any]:
+        await notifications.mark_all_read(ctx, need(request).actor)
+        return redirect("/notifications", "notifications_read")
+
+
 class OperatorPages(Controller):
     guards = [login_guard]
     path = "/operator"
@@ -650,4 +669,4 @@ class AgencyPages(Controller):
         return redirect(f"/organisations/{org['id']}/people", "sme_registered")
 
 
-WEB_CONTROLLERS = [PublicPages, OrganisationPages, TokenPages, OperatorPages, AgencyPages]
+WEB_CONTROLLERS = [PublicPages, OrganisationPages, TokenPages, NotificationPages, OperatorPages, AgencyPages]
