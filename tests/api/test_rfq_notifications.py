@@ -46,6 +46,7 @@ async def test_matching_suppliers_then_bidders_hear_of_each_step(client, ctx, cl
     mails = await Outbox.select(Outbox.recipient).where(Outbox.recipient == brakes_user["email"])
     assert len(mails) == 1  # the e-mail goes through the outbox too
 
+    clock.current += dt.timedelta(hours=1)  # later steps, later messages
     bid = {"prices": {rfq["items"][0]["id"]: "12.00"}, "lead_time_days": 9, "validity_days": 30}
     headers = {**bearer(brakes_token), "Idempotency-Key": "notify-0001"}
     assert (await client.post(f"/api/v1/rfqs/{rfq['id']}/bid", json=bid, headers=headers)).status_code == 201
@@ -62,6 +63,23 @@ async def test_matching_suppliers_then_bidders_hear_of_each_step(client, ctx, cl
         await client.post(f"/api/v1/rfqs/{rfq['id']}/open", headers=bearer(buyer_token))
     ).status_code == 200
     assert await codes_of(brakes["id"]) == ["rfq.amended", "rfq.matching", "rfq.opened"]
-    page = await client.get("/api/v1/notifications", headers=bearer(brakes_token))
-    if page.status_code == 200:  # the API lists them in the reader's language
-        assert "were opened" in page.text
+    listed = (await client.get("/api/v1/notifications", headers=bearer(brakes_token))).json()
+    assert [n["code"] for n in listed["items"]] == ["rfq.opened", "rfq.amended", "rfq.matching"]
+    assert listed["items"][0]["message"].startswith("The bids on “Brake discs for the notification test”")
+    assert listed["items"][0]["link"] == f"/rfqs/{rfq['id']}" and not listed["items"][0]["read"]
+    spanish = await client.get(
+        "/api/v1/notifications", headers={**bearer(brakes_token), "Accept-Language": "es"}
+    )
+    assert spanish.json()["items"][0]["message"].startswith("Se abrieron las ofertas de «Brake discs")
+
+    # in the portal: the same messages, and "mark all as read"
+    await portal_login(client, brakes_user["email"], PASSWORD)
+    page = await client.get("/notifications")
+    assert (
+        page.status_code == 200 and page.text.count('class="card"') == 3 and "Mark all as read" in page.text
+    )
+    read = await post_form(client, "/notifications", "/notifications/read", {})
+    assert read.status_code == 303
+    assert "Mark all as read" not in (await client.get("/notifications")).text
+    others = (await client.get("/api/v1/notifications", headers=bearer(buyer_token))).json()
+    assert all(n["code"] != "rfq.opened" for n in others["items"])  # each firm reads only its own
