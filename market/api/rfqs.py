@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 from market.api.controllers import PageNumber, PerPage, paginate, signed_in_guard, who
 from market.api.schemas import Input, Page
 from market.domain.errors import NotFound
-from market.domain.rfq import STATUS_LABELS
-from market.i18n import gettext
+from market.domain.rfq import STATUS_LABELS, in_language
+from market.i18n import current_language, gettext
 from market.services import rfqs
 from market.services.context import ServiceContext
 
@@ -43,9 +43,20 @@ class RequirementsIn(Input):
     kpi: list[str] = Field(default_factory=list, max_length=10)
 
 
+class TranslationIn(Input):
+    title: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=10_000)
+
+
 class RfqIn(Input):
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=10_000)
+    language: str = Field(default="en", max_length=2, description="The language of title and description")
+    translations: dict[str, TranslationIn] = Field(
+        default_factory=dict,
+        max_length=3,
+        description='The buyer\'s own translations: {"es": {"title", "description"}}',
+    )
     currency: str = Field(max_length=3)
     criteria: CriteriaIn = Field(default_factory=CriteriaIn)
     requirements: RequirementsIn = Field(default_factory=RequirementsIn)
@@ -69,6 +80,8 @@ class RfqOut(BaseModel):
     buyer: uuid.UUID
     title: str
     description: str
+    language: str
+    translations: dict[str, dict[str, str]]
     currency: str
     criteria: dict[str, int]
     requirements: dict[str, Any]
@@ -96,7 +109,7 @@ class RfqOut(BaseModel):
 
 class BoardRow(BaseModel):
     id: uuid.UUID
-    title: str
+    title: str = Field(description="In the language of the request when the buyer translated it")
     currency: str
     deadline: dt.datetime
     buyer_name: str
@@ -164,6 +177,9 @@ class RfqController(Controller):
         raw_query = {"q": q, "cpv": cpv, "country": country, "currency": currency, "closes_by": closes_by}
         raw_query |= {"eligible": "1" if eligible else "", "sort": sort}
         _, rows, total = await rfqs.search_board(ctx, who(request).actor, raw_query, page, per_page)
+        language = current_language()
+        for row in rows:
+            row["title"] = in_language(row["title"], "", row["language"], row["translations"], language)[0]
         return Page[BoardRow](
             items=[BoardRow.model_validate(r) for r in rows], page=page, per_page=per_page, total=total
         )

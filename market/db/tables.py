@@ -273,6 +273,8 @@ class Rfq(Table, tablename="rfq"):
     #: The ranking computed at evaluation: [{bid, bidder, rank, total, price, lead_time, quality}].
     evaluation = JSON(default="[]")
     search_text = Text(default="")  # title, description, items folded for the board (domain/search.py)
+    language = Varchar(length=2, default="en")  # the language the buyer wrote title and description in
+    translations = JSON(default="{}")  # {"es": {"title": …, "description": …}, …}: the buyer's own
     amendments = Integer(default=0)
     created_by = UUID(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())

@@ -273,3 +273,53 @@ def evaluate(criteria: AwardCriteria, bids: Sequence[BidForEvaluation]) -> list[
         Ranked(bid_id, rank, total, price, lead, quality)
         for rank, (total, _at, bid_id, price, lead, quality) in enumerate(scored, start=1)
     ]
+
+
+# -- languages of an RFQ ------------------------------------------------------------------------
+
+RFQ_LANGUAGES = ("en", "es", "pt")  # the portal's languages; labels in organisations.LANGUAGE_LABELS
+
+
+def parse_translations(
+    raw: dict[str, Any] | None, original: str, errors: FieldCollector
+) -> dict[str, dict[str, str]]:
+    """The buyer's own translations of title and description, keyed by language; the original
+    language has none, an empty one is left out, and each follows the rules of the original."""
+    result: dict[str, dict[str, str]] = {}
+    for language, texts in (raw or {}).items():
+        if language not in RFQ_LANGUAGES or language == original or not isinstance(texts, dict):
+            errors.add(
+                f"translations.{language}",
+                "rfq.translation_language",
+                N_("Translate into the marketplace's other languages: English, Spanish, Portuguese."),
+            )
+            continue
+        title = str(texts.get("title") or "").strip()
+        description = str(texts.get("description") or "").strip()
+        if not title and not description:
+            continue
+        if not 5 <= len(title) <= 200:
+            errors.add(
+                f"translations.{language}.title",
+                "rfq.title_length",
+                N_("Give a title of 5 to 200 characters."),
+            )
+        if len(description) > 10_000:
+            errors.add(
+                f"translations.{language}.description",
+                "rfq.description_length",
+                N_("At most 10,000 characters."),
+            )
+        result[language] = {"title": title, "description": description}
+    return result
+
+
+def in_language(
+    title: str, description: str, original: str, translations: dict[str, dict[str, str]], language: str
+) -> tuple[str, str, bool]:
+    """Title and description in ``language`` when the buyer gave them, else the original;
+    the flag says whether a translation is shown."""
+    texts = translations.get(language) if language != original else None
+    if texts:
+        return texts["title"], texts["description"], True
+    return title, description, False

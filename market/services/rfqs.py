@@ -19,6 +19,7 @@ from market.domain.readiness import assess_level
 from market.domain.rfq import (
     CURRENCIES,
     DEFAULT_STANDSTILL,
+    RFQ_LANGUAGES,
     AwardCriteria,
     BidForEvaluation,
     Receipt,
@@ -31,6 +32,7 @@ from market.domain.rfq import (
     check_open,
     check_publish,
     evaluate,
+    parse_translations,
     status,
     validate_bid,
 )
@@ -140,10 +142,16 @@ def _validate_rfq(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
             }
         )
     deadline = _deadline(data.get("deadline"), errors)
+    language = str(data.get("language") or "en")
+    if language not in RFQ_LANGUAGES:
+        errors.add("language", "rfq.language", N_("Choose English, Spanish or Portuguese."))
+    translations = parse_translations(data.get("translations"), language, errors)
     errors.raise_if_any()
     fields = {
         "title": title,
         "description": description,
+        "language": language,
+        "translations": translations,
         "currency": currency,
         "criteria": {"price": criteria.price, "lead_time": criteria.lead_time, "quality": criteria.quality},
         "requirements": requirements,
@@ -166,7 +174,13 @@ async def create_rfq(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) ->
                 created_by=uuid.UUID(actor.user_id),
                 created_at=ctx.now(),
                 updated_at=ctx.now(),
-                search_text=search_text(fields["title"], fields.get("description", ""), items),
+                search_text=search_text(
+                    " ".join([fields["title"], *(t["title"] for t in fields["translations"].values())]),
+                    " ".join(
+                        [fields["description"], *(t["description"] for t in fields["translations"].values())]
+                    ),
+                    items,
+                ),
                 **fields,
             )
         )
@@ -357,11 +371,15 @@ async def board(
     order = "r.published_at DESC, r.id DESC" if query.sort is BoardSort.NEWEST else "r.deadline, r.id"
     rows = await raw.rows(
         Rfq,
-        "SELECT r.id, r.title, r.currency, r.deadline, r.published_at, o.legal_name AS buyer_name "  # noqa: S608
+        "SELECT r.id, r.title, r.language, r.translations, r.currency, r.deadline, r.published_at, "  # noqa: S608
+        "o.legal_name AS buyer_name "
         f"FROM rfq r JOIN organisation o ON o.id = r.buyer{joins} {where} ORDER BY {order} "
         f"LIMIT {per_page} OFFSET {(max(1, page) - 1) * per_page}",
         *args,
     )
+    for row in rows:
+        if isinstance(row["translations"], str):
+            row["translations"] = json.loads(row["translations"])
     return rows, int(total["n"]) if total else 0
 
 

@@ -18,11 +18,11 @@ from market.api.errors import STATUS_BY_KIND
 from market.domain.certificates import CERTIFICATE_LABELS, CertificateType
 from market.domain.eligibility import parse_requirements
 from market.domain.errors import N_, DomainError, NotFound
-from market.domain.organisations import COUNTRY_LABELS, Country
+from market.domain.organisations import COUNTRY_LABELS, LANGUAGE_LABELS, Country
 from market.domain.readiness import LEVEL_LABELS, Level
-from market.domain.rfq import CURRENCIES, STATUS_LABELS
+from market.domain.rfq import CURRENCIES, RFQ_LANGUAGES, STATUS_LABELS, in_language
 from market.domain.search import SORT_LABELS
-from market.i18n import gettext
+from market.i18n import current_language, gettext
 from market.services import readiness, rfqs
 from market.services.context import ServiceContext
 from market.web.pages import field_errors, login_guard, need, redirect, render
@@ -52,6 +52,16 @@ def _form_to_rfq(form: Any, country: str) -> dict[str, Any]:
     return {
         "title": str(form.get("title", "")),
         "description": str(form.get("description", "")),
+        "language": str(form.get("language", "")),
+        "translations": {
+            language: {
+                "title": str(form.get(f"title_{language}", "")),
+                "description": str(form.get(f"description_{language}", "")),
+            }
+            for language in RFQ_LANGUAGES
+            if language != form.get("language")
+            and (form.get(f"title_{language}") or form.get(f"description_{language}"))
+        },
         "currency": str(form.get("currency", "")),
         "criteria": {k: str(form.get(f"weight_{k}", "0") or "0") for k in ("price", "lead_time", "quality")},
         "requirements": {
@@ -65,6 +75,24 @@ def _form_to_rfq(form: Any, country: str) -> dict[str, Any]:
     }
 
 
+def _form_names(errors: dict[str, str]) -> dict[str, str]:
+    """Errors keyed by the form's input names (``items.0.unit`` is the input ``item0_unit``), so
+    each message sits at its input and the summary's links lead there."""
+    named: dict[str, str] = {}
+    for path, message in errors.items():
+        parts = path.split(".")
+        if parts[0] == "items" and len(parts) == 3:
+            name = f"item{parts[1]}_{parts[2]}"
+        elif parts[0] == "translations" and len(parts) >= 2:
+            name = f"{parts[2] if len(parts) == 3 else 'title'}_{parts[1]}"
+        elif parts[0] == "requirements" and len(parts) == 2:
+            name = parts[1]
+        else:
+            name = path
+        named.setdefault(name, message)
+    return named
+
+
 BOARD_FIELDS = ("q", "cpv", "country", "currency", "closes_by", "eligible", "sort")
 
 
@@ -75,6 +103,7 @@ def _choices() -> dict[str, Any]:
         "certificate_types": [(t.value, gettext(CERTIFICATE_LABELS[t])) for t in CertificateType],
         "countries": [(c.value, gettext(COUNTRY_LABELS[c])) for c in Country],
         "item_rows": ITEM_ROWS,
+        "rfq_languages": [(code, gettext(LANGUAGE_LABELS[code])) for code in RFQ_LANGUAGES],
     }
 
 
@@ -125,6 +154,9 @@ class RfqPages(Controller):
             _, rows, total = await rfqs.search_board(ctx, me.actor, raw_query, page, PER_PAGE)
         except DomainError as error:
             rows, total, errors, status_code = [], 0, field_errors(error), 422
+        language = current_language()
+        for row in rows:
+            row["title"] = in_language(row["title"], "", row["language"], row["translations"], language)[0]
         mine = []
         if me.actor.organisation_kind.value == "lead_firm":
             now = ctx.now()
@@ -156,6 +188,7 @@ class RfqPages(Controller):
     async def new_form(self, request: Request[Any, Any, Any]) -> Template:
         rfqs.require_buyer(need(request).actor)
         defaults = {"weight_price": "100", "weight_lead_time": "0", "weight_quality": "0", "min_level": "L0"}
+        defaults["language"] = current_language()
         return render(request, "rfq_new.html", values=defaults, **_choices())
 
     @post("/new", include_in_schema=False)
@@ -176,7 +209,7 @@ class RfqPages(Controller):
                 "rfq_new.html",
                 422,
                 values=values,
-                errors=field_errors(error),
+                errors=_form_names(field_errors(error)),
                 form_error=gettext(error.message, **error.params),
                 **_choices(),
             )
@@ -219,6 +252,11 @@ class RfqPages(Controller):
             "requirements": parse_requirements(rfq["requirements"] or {}),
             "level_labels": {int(k): gettext(v) for k, v in LEVEL_LABELS.items()},
         }
+        title, description, translated = in_language(
+            rfq["title"], rfq["description"], rfq["language"], rfq["translations"], current_language()
+        )
+        context.update(shown_title=title, shown_description=description, translated=translated)
+        context["original_language"] = gettext(LANGUAGE_LABELS.get(rfq["language"], LANGUAGE_LABELS["en"]))
         context["questions"] = await rfqs.questions(me.actor, rfq_id)
         context["live_texts"] = _live_texts()
         labels = {key.value: gettext(label) for key, label in STATUS_LABELS.items()}
