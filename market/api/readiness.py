@@ -324,7 +324,7 @@ class ReadinessController(Controller):
     ) -> Response[bytes]:
         """The document, always as an attachment; only for the owner and its agency."""
         row, content = await certificates.certificate_file(who(request).actor, str(certificate_id))
-        return attachment(row, content)
+        return attachment(content, row["content_type"], row["file_name"])
 
     @post(
         "/certificates/{certificate_id:uuid}/review",
@@ -374,13 +374,13 @@ class ReadinessController(Controller):
         return EligibilityOut.of(organisation, result)
 
 
-def attachment(row: dict[str, Any], content: bytes) -> Response[bytes]:
+def attachment(content: bytes, content_type: str, file_name: str) -> Response[bytes]:
     """A stored document as a download that the browser never renders in the page."""
     return Response(
         content,
-        media_type=row["content_type"],
+        media_type=content_type,
         headers={
-            "content-disposition": f'attachment; filename="{row["file_name"]}"',
+            "content-disposition": f'attachment; filename="{file_name}"',
             "x-content-type-options": "nosniff",
             "cache-control": "private, no-store",
             "content-security-policy": "default-src 'none'; sandbox",

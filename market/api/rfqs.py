@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import uuid
 from typing import Annotated, Any
@@ -13,11 +15,13 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 from pydantic import BaseModel, Field
 
 from market.api.controllers import PageNumber, PerPage, paginate, signed_in_guard, who
+from market.api.readiness import UPLOAD_ROUTE_LIMIT
 from market.api.schemas import Input, Page
-from market.domain.errors import NotFound
+from market.domain.errors import N_, FieldError, NotFound, ValidationFailed
 from market.domain.rfq import STATUS_LABELS, in_language
 from market.i18n import current_language, gettext
 from market.services import rfqs
+from market.services.certificates import Upload
 from market.services.context import ServiceContext
 
 
@@ -123,11 +127,34 @@ class CancelIn(Input):
     reason: str = Field(max_length=500)
 
 
+class AttachmentIn(Input):
+    name: str = Field(max_length=150)
+    content_base64: str = Field(description="The PDF, PNG or JPEG file, base64-encoded")
+
+
 class BidIn(Input):
     prices: dict[str, str] = Field(max_length=200, description="Unit price per item id, as exact decimals")
     lead_time_days: int = Field(ge=1, le=730)
     validity_days: int = Field(ge=1, le=365)
     notes: str = Field(default="", max_length=2000)
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list,
+        max_length=3,
+        description="Documents sealed with the bid; their hashes are in it",
+    )
+
+
+# Three documents of the largest configurable size, base64-encoded; the service checks the real limit.
+BID_ROUTE_LIMIT = 3 * UPLOAD_ROUTE_LIMIT * 4 // 3 + 65536
+
+
+def decode_attachments(attachments: list[AttachmentIn]) -> list[Upload]:
+    try:
+        return [Upload(a.name, base64.b64decode(a.content_base64, validate=True)) for a in attachments]
+    except binascii.Error:
+        raise ValidationFailed(
+            [FieldError("attachments", "bid.file_encoding", N_("Send each document as base64."))]
+        ) from None
 
 
 class ReceiptOut(BaseModel):
@@ -232,7 +259,12 @@ class RfqController(Controller):
     ) -> RfqOut:
         return RfqOut.of(await rfqs.cancel(ctx, who(request).actor, str(rfq_id), data.reason), ctx.now())
 
-    @post("/{rfq_id:uuid}/bid", status_code=HTTP_201_CREATED, operation_id="submitBid")
+    @post(
+        "/{rfq_id:uuid}/bid",
+        status_code=HTTP_201_CREATED,
+        operation_id="submitBid",
+        request_max_body_size=BID_ROUTE_LIMIT,
+    )
     async def submit_bid(
         self,
         request: Request[Any, Any, Any],
@@ -243,8 +275,14 @@ class RfqController(Controller):
     ) -> ReceiptOut:
         """Submit or replace your sealed bid; keep the receipt. Repeating a request with the same
         Idempotency-Key returns the same receipt."""
+        files = decode_attachments(data.attachments)
         receipt = await rfqs.submit_bid(
-            ctx, who(request).actor, str(rfq_id), data.model_dump(), idempotency_key
+            ctx,
+            who(request).actor,
+            str(rfq_id),
+            data.model_dump(exclude={"attachments"}),
+            idempotency_key,
+            files,
         )
         return ReceiptOut(
             bid_id=uuid.UUID(receipt.bid_id), received_at=receipt.received_at, sha256=receipt.sha256

@@ -314,6 +314,18 @@ class Bid(Table, tablename="bid"):
     ended_at = Timestamptz(null=True, default=None)
 
 
+class BidFile(Table, tablename="bid_file"):
+    """A document attached to one version of a bid; sealed like the bid (its hash is in the receipt)."""
+
+    id = UUID(primary_key=True)
+    bid = ForeignKey(references=Bid, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=150)
+    content_type = Varchar(length=40)
+    size = Integer()
+    sha256 = Varchar(length=64)
+    content = Bytea()
+
+
 class RfqQuestion(Table, tablename="rfq_question"):
     """A supplier's question on an RFQ and the buyer's public answer; the asker is never shown."""
 
@@ -347,5 +359,6 @@ ALL_TABLES: list[type[Table]] = [
     Rfq,
     RfqItem,
     Bid,
+    BidFile,
     RfqQuestion,
 ]

@@ -31,7 +31,15 @@ class Upload:
     data: bytes
 
 
+def safe_filename(name: str) -> str:
+    """The last part of an uploaded file's name, letters, digits and ``._-`` and spaces only."""
+    return "".join(ch for ch in name.replace("\\", "/").rsplit("/", 1)[-1] if ch.isalnum() or ch in "._- ")[
+        :150
+    ]
+
+
 def sniff(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of a PDF, PNG or JPEG file, recognised by its first bytes."""
     for magic, kind in SIGNATURES.items():
         if data.startswith(magic):
             return kind
@@ -105,7 +113,7 @@ async def add_certificate(
     assert kind and issued and expires and upload and kind_of_file
     content_type, extension = kind_of_file
     certificate_id = uuid.uuid4()
-    safe_name = "".join(ch for ch in upload.filename.rsplit("/", 1)[-1] if ch.isalnum() or ch in "._- ")[:150]
+    safe_name = safe_filename(upload.filename)
     async with ctx.transaction():
         await Certificate.insert(
             Certificate(

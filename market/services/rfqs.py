@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from market.db import raw
 from market.db.engine import is_unique_violation
-from market.db.tables import Bid, Organisation, Rfq, RfqItem, RfqQuestion
+from market.db.tables import Bid, BidFile, Organisation, Rfq, RfqItem, RfqQuestion
 from market.domain.accounts import Actor
 from market.domain.eligibility import Passport, check_eligibility, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
@@ -32,12 +34,14 @@ from market.domain.rfq import (
     check_open,
     check_publish,
     evaluate,
+    may_see_bid_contents,
     parse_translations,
     status,
     validate_bid,
 )
 from market.domain.search import BoardQuery, BoardSort, parse_board_query, search_text
 from market.services import audit
+from market.services.certificates import Upload, safe_filename, sniff
 from market.services.context import ServiceContext, load_by_id, parse_id
 from market.services.notifications import notify
 from market.services.readiness import passport
@@ -409,7 +413,12 @@ def _receipt(row: dict[str, Any]) -> Receipt:
 
 
 async def submit_bid(
-    ctx: ServiceContext, actor: Actor, rfq_id: str, raw_bid: dict[str, Any], idempotency_key: str
+    ctx: ServiceContext,
+    actor: Actor,
+    rfq_id: str,
+    raw_bid: dict[str, Any],
+    idempotency_key: str,
+    files: Sequence[Upload] = (),
 ) -> Receipt:
     """Submit (or replace) the actor's sealed bid. The gate is asked every time; the server clock
     at the moment of writing decides lateness; a repeated idempotency key returns the first receipt."""
@@ -434,6 +443,8 @@ async def submit_bid(
         RfqItem, "SELECT id, quantity FROM rfq_item WHERE rfq = {} ORDER BY position", rfq["id"]
     )
     content = validate_bid([str(item["id"]) for item in items], raw_bid)
+    documents = _check_bid_files(ctx, files)
+    content["attachments"] = [{k: d[k] for k in ("name", "sha256", "size")} for d in documents]
     total = sum(
         (Decimal(content["prices"][str(item["id"])]) * Decimal(item["quantity"]) for item in items),
         Decimal(0),
@@ -475,6 +486,8 @@ async def submit_bid(
                 now,
                 uuid.UUID(actor.user_id),
             )
+            for document in documents:
+                await BidFile.insert(BidFile(id=uuid.uuid4(), bid=bid_id, **document))
             await audit.append(
                 ctx, actor.user_id, "bid.submitted", str(rfq["id"]), {"bid": str(bid_id), "sha256": digest}
             )
@@ -486,6 +499,79 @@ async def submit_bid(
         raise
     await _announce_bids(ctx, rfq["id"])
     return Receipt(str(bid_id), now, digest)
+
+
+MAX_BID_FILES = 3
+
+
+def _check_bid_files(ctx: ServiceContext, files: Sequence[Upload]) -> list[dict[str, Any]]:
+    """Up to three PDF, PNG or JPEG documents within the upload limit, each with its SHA-256."""
+    errors = FieldCollector()
+    present = [upload for upload in files if upload.data]
+    if len(present) > MAX_BID_FILES:
+        errors.add(
+            "attachments", "bid.too_many_files", N_("Attach at most %(max)s files."), max=MAX_BID_FILES
+        )
+    documents = []
+    for upload in present[:MAX_BID_FILES]:
+        kind = sniff(upload.data)
+        if len(upload.data) > ctx.settings.max_upload_bytes:
+            errors.add(
+                "attachments",
+                "bid.file_too_large",
+                N_("%(name)s is larger than %(mb)s MB."),
+                name=upload.filename,
+                mb=ctx.settings.max_upload_bytes // (1024 * 1024),
+            )
+        elif kind is None:
+            errors.add(
+                "attachments",
+                "bid.file_type",
+                N_("%(name)s is not a PDF, PNG or JPEG file."),
+                name=upload.filename,
+            )
+        else:
+            documents.append(
+                {
+                    "name": safe_filename(upload.filename) or f"attachment.{kind[1]}",
+                    "content_type": kind[0],
+                    "size": len(upload.data),
+                    "sha256": hashlib.sha256(upload.data).hexdigest(),
+                    "content": upload.data,
+                }
+            )
+    errors.raise_if_any()
+    return documents
+
+
+async def bid_file(ctx: ServiceContext, actor: Actor, rfq_id: str, file_id: str) -> dict[str, Any]:
+    """An attached document, for its bidder, and for the buyer once the bids are opened (the
+    buyer's reading is audited like any read of bid content); anyone else: not found."""
+    document = (
+        await BidFile.select(
+            *BidFile.all_columns(), BidFile.bid.rfq.as_alias("rfq"), BidFile.bid.bidder.as_alias("bidder")
+        )
+        .where(BidFile.id == parse_id(file_id, "file"))
+        .first()
+    )
+    if document is None or str(document["rfq"]) != str(parse_id(rfq_id, "rfq")):
+        raise NotFound("file")
+    rfq = await raw.first(Rfq, _BID_TARGET_SQL, document["rfq"])
+    assert rfq is not None
+    is_bidder = str(document["bidder"]) == actor.organisation_id
+    is_buyer = str(rfq["buyer"]) == actor.organisation_id
+    if not may_see_bid_contents(facts(rfq), ctx.now(), is_bidder=is_bidder, is_buyer=is_buyer):
+        raise NotFound("file")
+    if not is_bidder:
+        async with ctx.transaction():
+            await audit.append(
+                ctx,
+                actor.user_id,
+                "bid.file_read",
+                str(rfq["id"]),
+                {"bid": str(document["bid"]), "file": file_id},
+            )
+    return document
 
 
 _BID_TARGET_SQL = (
@@ -538,12 +624,27 @@ async def withdraw_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
 async def my_bid(actor: Actor, rfq_id: str) -> dict[str, Any] | None:
     """The bidder's own current bid (contents visible to it alone before opening)."""
     rfq = await get_rfq(actor, rfq_id)
-    return (
+    bid = (
         await Bid.select()
         .where(Bid.rfq == rfq["id"], Bid.bidder == uuid.UUID(actor.organisation_id), Bid.status == ACTIVE)
         .first()
         .output(load_json=True)
     )
+    if bid is not None:
+        bid["files"] = (await _files_of([bid["id"]])).get(bid["id"], [])
+    return bid
+
+
+async def _files_of(bid_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The attached documents of these bids (without their content), by bid."""
+    found: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    if bid_ids:
+        rows = await BidFile.select(BidFile.id, BidFile.bid, BidFile.name, BidFile.size).where(
+            BidFile.bid.is_in(bid_ids)
+        )
+        for row in rows:
+            found.setdefault(row["bid"], []).append(row)
+    return found
 
 
 async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
@@ -559,7 +660,11 @@ async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict
             .output(load_json=True)
         )
         for bid in bids:
-            bid["hash_matches"] = bid_hash(bid["content"]) == bid["sha256"]
+            files = await BidFile.select(BidFile.content).where(BidFile.bid == bid["id"])
+            listed = sorted(a["sha256"] for a in bid["content"].get("attachments", []))
+            stored = sorted(hashlib.sha256(f["content"]).hexdigest() for f in files)
+            # the receipt's hash covers the content, the content lists each document's hash
+            bid["hash_matches"] = bid_hash(bid["content"]) == bid["sha256"] and listed == stored
             await audit.append(
                 ctx,
                 actor.user_id,
@@ -784,9 +889,11 @@ async def opened_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[di
         .output(load_json=True)
     )
     ranks = {entry["bid"]: entry for entry in rfq["evaluation"]}
+    files = await _files_of([bid["id"] for bid in bids])
     for bid in bids:
         bid["hash_matches"] = bid_hash(bid["content"]) == bid["sha256"]
         bid["ranking"] = ranks.get(str(bid["id"]))
+        bid["files"] = files.get(bid["id"], [])
     await audit.append(ctx, actor.user_id, "bid.read", str(rfq["id"]), {"bids": [str(b["id"]) for b in bids]})
     return sorted(bids, key=lambda b: (b["ranking"]["rank"] if b["ranking"] else 0, b["received_at"]))
 

@@ -290,7 +290,7 @@ class CertificatePages(Controller):
         self, request: Request[Any, Any, Any], certificate_id: FromPath[str]
     ) -> Response[bytes]:
         row, content = await certificates.certificate_file(need(request).actor, certificate_id)
-        return attachment(row, content)
+        return attachment(content, row["content_type"], row["file_name"])
 
     @get("/agency/certificates", include_in_schema=False)
     async def to_verify(self, request: Request[Any, Any, Any]) -> Template:

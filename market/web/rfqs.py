@@ -15,6 +15,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from market.api.errors import STATUS_BY_KIND
+from market.api.readiness import UPLOAD_ROUTE_LIMIT, attachment
 from market.domain.certificates import CERTIFICATE_LABELS, CertificateType
 from market.domain.eligibility import parse_requirements
 from market.domain.errors import N_, DomainError, NotFound
@@ -24,6 +25,7 @@ from market.domain.rfq import CURRENCIES, RFQ_LANGUAGES, STATUS_LABELS, in_langu
 from market.domain.search import SORT_LABELS
 from market.i18n import current_language, gettext
 from market.services import readiness, rfqs
+from market.services.certificates import Upload
 from market.services.context import ServiceContext
 from market.web.pages import field_errors, login_guard, need, redirect, render
 from market.web.templating import COUNTRY_TIMEZONES
@@ -276,7 +278,7 @@ class RfqPages(Controller):
         context.update(extra)
         return render(request, "rfq.html", status_code, **context)
 
-    @post("/{rfq_id:str}/bid", include_in_schema=False)
+    @post("/{rfq_id:str}/bid", include_in_schema=False, request_max_body_size=3 * UPLOAD_ROUTE_LIMIT)
     async def bid(
         self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], rfq_id: FromPath[str]
     ) -> Response[Any]:
@@ -290,7 +292,14 @@ class RfqPages(Controller):
             "notes": str(form.get("notes", "")),
         }
         try:
-            receipt = await rfqs.submit_bid(ctx, me.actor, rfq_id, raw, str(form.get("idempotency_key", "")))
+            files = [
+                Upload(upload.filename or "attachment", await upload.read())
+                for upload in form.getall("attachments", [])
+                if not isinstance(upload, str)
+            ]
+            receipt = await rfqs.submit_bid(
+                ctx, me.actor, rfq_id, raw, str(form.get("idempotency_key", "")), files
+            )
         except DomainError as error:
             values = {k: form.get(k, "") for k in form if k != "_csrf_token"}
             status_code = STATUS_BY_KIND[error.kind]
@@ -304,6 +313,18 @@ class RfqPages(Controller):
                 form_error=gettext(error.message, **error.params),
             )
         return await self._page(request, ctx, rfq_id, 201, receipt=receipt)
+
+    @get("/{rfq_id:str}/files/{file_id:str}", include_in_schema=False)
+    async def attachment(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[str],
+        file_id: FromPath[str],
+    ) -> Response[bytes]:
+        """A document attached to a bid: for its bidder, and for the buyer after the opening."""
+        document = await rfqs.bid_file(ctx, need(request).actor, rfq_id, file_id)
+        return attachment(document["content"], document["content_type"], document["name"])
 
     @post("/{rfq_id:str}/questions", include_in_schema=False)
     async def ask(
@@ -364,6 +385,7 @@ class RfqPages(Controller):
                 "rfq": rfq_id,
                 "received_at": bid["received_at"].isoformat(),
                 "sha256": bid["sha256"],
+                "documents": bid["content"].get("attachments", []),
             },
             indent=2,
         )

@@ -1,12 +1,13 @@
 """The confidentiality matrix of trust.md: roles × phases × channels. A bid's prices are seen by
 the bidder, and by the buyer once it has opened the bids — by nobody else, through no channel.
 
-Channels: API, portal page, download, error text, log, and websockets (every event the services
+Channels: API, portal page, downloads (receipt, sealed documents), error text, log, and websockets (every event the services
 announce while the scenario runs, plus what a page gets on connecting; the real wire is checked in
 ``tests/e2e/test_live_sockets.py``). The open-data export joins when it exists (consortia issue)."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import logging
@@ -14,6 +15,7 @@ import uuid
 
 import pytest
 
+from market.db.tables import BidFile
 from market.domain.organisations import OrganisationKind as K
 from market.services import rfqs
 from tests.conftest import api_token_for, bearer, client_for
@@ -21,6 +23,7 @@ from tests.factories import PASSWORD, organisation_with_admin
 from tests.helpers import portal_login
 
 SECRET = "31.17"  # the bid's unit price: must appear only where allowed
+DOCUMENT = b"%PDF-1.4\n% priced offer: unit price " + SECRET.encode() + b"\n"
 ROLES = ["anonymous", "bidder", "other_sme", "buyer", "other_buyer", "agency", "operator"]
 PHASES = ["open", "closed", "opened", "awarded"]
 
@@ -72,9 +75,15 @@ async def test_bid_contents_reach_only_whom_they_may(
     bid = await client.post(
         f"/api/v1/rfqs/{rfq['id']}/bid",
         headers={**bearer(users["bidder"][2]), "Idempotency-Key": "matrix-0001"},
-        json={"prices": {rfq["items"][0]["id"]: SECRET}, "lead_time_days": 9, "validity_days": 30},
+        json={
+            "prices": {rfq["items"][0]["id"]: SECRET},
+            "lead_time_days": 9,
+            "validity_days": 30,
+            "attachments": [{"name": "offer.pdf", "content_base64": base64.b64encode(DOCUMENT).decode()}],
+        },
     )
     assert bid.status_code == 201
+    document = await BidFile.select(BidFile.id).first()
     if phase != "open":
         clock.current = deadline + dt.timedelta(minutes=1)
     if phase in ("opened", "awarded"):
@@ -110,7 +119,12 @@ async def test_bid_contents_reach_only_whom_they_may(
             clock_now = clock.current
             await portal_login(browser, users[role][1]["email"], PASSWORD)
             clock.current = clock_now
-        for path in ("/rfqs", f"/rfqs/{rfq['id']}", f"/rfqs/{rfq['id']}/receipt"):
+        for path in (
+            "/rfqs",
+            f"/rfqs/{rfq['id']}",
+            f"/rfqs/{rfq['id']}/receipt",
+            f"/rfqs/{rfq['id']}/files/{document['id']}",  # a document sealed with the bid
+        ):
             response = await browser.get(path)
             seen[f"portal {path}"] = SECRET in response.text
     if role != "anonymous":  # anonymous handshakes are refused (tests/e2e/test_live_sockets.py)
