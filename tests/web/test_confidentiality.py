@@ -1,9 +1,10 @@
 """The confidentiality matrix of trust.md: roles × phases × channels. A bid's prices are seen by
 the bidder, and by the buyer once it has opened the bids — by nobody else, through no channel.
 
-Channels: API, portal page, downloads (receipt, sealed documents), error text, log, and websockets (every event the services
-announce while the scenario runs, plus what a page gets on connecting; the real wire is checked in
-``tests/e2e/test_live_sockets.py``). The open-data export joins when it exists (consortia issue)."""
+Channels: API, portal page, downloads (receipt, sealed documents), error text, log, and
+websockets (every event the services announce while the scenario runs, plus what a page gets on
+connecting; the real wire is checked in ``tests/e2e/test_live_sockets.py``). The open-data export
+joins when it exists (consortia issue)."""
 
 from __future__ import annotations
 
