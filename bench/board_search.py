@@ -18,15 +18,12 @@ import os
 import platform
 import random
 import secrets
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-import httpx
-from deadline_rush import Connection, free_port, percentile
+from deadline_rush import Connection, percentile, running_server
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
@@ -222,30 +219,13 @@ def run_case(name: str, url: str, rfqs: int, clients: int, requests: int) -> Non
     started = time.perf_counter()
     token = asyncio.run(prepare(settings, rfqs))
     print(f"{name}: {rfqs:,} open RFQs prepared in {time.perf_counter() - started:.1f} s")
-    port = free_port()
-    env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).with_name("rush_server.py")), str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+    with running_server(url) as port:
         for shape, query in SHAPES.items():
             asyncio.run(search(port, token, 4, 20, query))  # warm up
             p50, p99, rate, errors = asyncio.run(search(port, token, clients, requests, query))
             print(
                 f"  {shape:<26} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   {rate:6.0f} req/s   errors {errors}"
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -236,11 +238,11 @@ async def rush(port: int, buyer: str, tokens: list[str], concurrency: int) -> di
     }
 
 
-def run_case(name: str, url: str, bidders: int, concurrency: int, workers: int = 1) -> None:
-    settings = Settings(database_url=url)
-    buyer, tokens = asyncio.run(prepare(settings, bidders))
+@contextmanager
+def running_server(url: str, workers: int = 1) -> Iterator[int]:
+    """``rush_server.py`` on a free port against ``url``; yields the port once it answers."""
     port = free_port()
-    env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_PORT": str(port), "MARKET_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_LOG_LEVEL": "WARNING"}
     server = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("rush_server.py")), str(port), str(workers)],
         cwd=PROJECT_ROOT,
@@ -249,17 +251,23 @@ def run_case(name: str, url: str, bidders: int, concurrency: int, workers: int =
         stderr=subprocess.DEVNULL,
     )
     try:
-        base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             try:
-                httpx.get(base + "/", timeout=1)
+                httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        figures = asyncio.run(rush(port, buyer, tokens, concurrency))
+        yield port
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def run_case(name: str, url: str, bidders: int, concurrency: int, workers: int = 1) -> None:
+    settings = Settings(database_url=url)
+    buyer, tokens = asyncio.run(prepare(settings, bidders))
+    with running_server(url, workers) as port:
+        figures = asyncio.run(rush(port, buyer, tokens, concurrency))
     stored = asyncio.run(count_bids(settings))
     lost = figures["receipts"] - stored
     print(

@@ -28,3 +28,20 @@ async def portal_login(client: Any, email: str, password: str) -> Response:
     return await post_form(
         client, "/login", "/login", {"email": email, "password": password, "next": "/organisation"}
     )
+
+
+async def published_rfq(client: Any, token: str, deadline: Any, title: str, **extra: Any) -> dict[str, Any]:
+    """Draft and publish an RFQ through the API (one item unless ``items`` is given); its JSON."""
+    body = {
+        "title": title,
+        "currency": "USD",
+        "deadline": deadline.isoformat(),
+        "items": [{"description": "Part", "quantity": "10", "unit": "pieces"}],
+        **extra,
+    }
+    headers = {"Authorization": f"Bearer {token}"}
+    made = await client.post("/api/v1/rfqs", json=body, headers=headers)
+    assert made.status_code == 201, made.text
+    published = await client.post(f"/api/v1/rfqs/{made.json()['id']}/publish", headers=headers)
+    assert published.status_code == 200, published.text
+    return dict(published.json())

@@ -12,7 +12,7 @@ from market.db.tables import AuditLog, BidFile
 from market.domain.organisations import OrganisationKind as K
 from tests.conftest import api_token_for, bearer, client_for
 from tests.factories import PASSWORD, organisation_with_admin
-from tests.helpers import csrf_from, portal_login
+from tests.helpers import csrf_from, portal_login, published_rfq
 
 DRAWING = b"%PDF-1.4\n% technical offer, drawing BD-27\n"
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -28,19 +28,7 @@ async def test_documents_are_sealed_with_the_bid(app, client, ctx, clock) -> Non
     _, other = await organisation_with_admin(ctx)
     buyer_token, bidder_token = await api_token_for(ctx, buyer), await api_token_for(ctx, bidder)
     deadline = clock() + dt.timedelta(days=3)
-    rfq = (
-        await client.post(
-            "/api/v1/rfqs",
-            headers=bearer(buyer_token),
-            json={
-                "title": "Brake discs with drawings",
-                "currency": "USD",
-                "deadline": deadline.isoformat(),
-                "items": [{"description": "Disc", "quantity": "10", "unit": "pieces"}],
-            },
-        )
-    ).json()
-    await client.post(f"/api/v1/rfqs/{rfq['id']}/publish", headers=bearer(buyer_token))
+    rfq = await published_rfq(client, buyer_token, deadline, "Brake discs with drawings")
     url = f"/api/v1/rfqs/{rfq['id']}/bid"
     body = {"prices": {rfq["items"][0]["id"]: "12.00"}, "lead_time_days": 9, "validity_days": 30}
 
@@ -99,19 +87,7 @@ async def test_the_portal_form_seals_documents_and_lists_them(client, ctx, clock
     _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
     _, bidder = await organisation_with_admin(ctx)
     buyer_token = await api_token_for(ctx, buyer)
-    rfq = (
-        await client.post(
-            "/api/v1/rfqs",
-            headers=bearer(buyer_token),
-            json={
-                "title": "Chairs with a catalogue",
-                "currency": "USD",
-                "deadline": (clock() + dt.timedelta(days=3)).isoformat(),
-                "items": [{"description": "Chair", "quantity": "40", "unit": "pieces"}],
-            },
-        )
-    ).json()
-    await client.post(f"/api/v1/rfqs/{rfq['id']}/publish", headers=bearer(buyer_token))
+    rfq = await published_rfq(client, buyer_token, clock() + dt.timedelta(days=3), "Chairs with a catalogue")
     await portal_login(client, bidder["email"], PASSWORD)
     page = await client.get(f"/rfqs/{rfq['id']}")
     fields = {

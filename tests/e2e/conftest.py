@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
@@ -107,11 +108,17 @@ class TimedServer:
     offset_file: Path
 
     def advance(self, seconds: int) -> None:
+        """Move the server's clock ``seconds`` ahead of real time; return once it shows it (the
+        ``Date`` header of its answers comes from the same clock)."""
         self.offset_file.write_text(f"+{seconds}\n")
-        time.sleep(FAKETIME_CACHE_SECONDS + 0.5)  # until the server has read the new offset
-
-
-FAKETIME_CACHE_SECONDS = 1
+        expected = time.time() + seconds - 120
+        give_up = time.monotonic() + 20
+        while time.monotonic() < give_up:
+            answer = httpx.get(self.base + "/", timeout=5)
+            if parsedate_to_datetime(answer.headers["date"]).timestamp() >= expected:
+                return
+            time.sleep(0.2)
+        raise AssertionError("the server's clock did not move")
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +132,7 @@ def timed_server(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> It
     env = {
         "LD_PRELOAD": str(library),
         "FAKETIME_TIMESTAMP_FILE": str(offset_file),
-        "FAKETIME_CACHE_DURATION": str(FAKETIME_CACHE_SECONDS),
+        "FAKETIME_NO_CACHE": "1",  # read the offset file at every clock reading
         "FAKETIME_DONT_FAKE_MONOTONIC": "1",  # the event loop's timers keep real time
         "MARKET_SESSION_HOURS": "72",  # sessions outlive the jump, as they would a real day
     }
