@@ -170,6 +170,9 @@ class BidOut(BaseModel):
     total_price: str
     sha256: str
     received_at: dt.datetime
+    awaits_confirmation: bool = Field(
+        default=False, description="The deadline moved since the bidder last confirmed this bid"
+    )
 
 
 class OpenedBidOut(BidOut):
@@ -291,6 +294,20 @@ class RfqController(Controller):
     @get("/{rfq_id:uuid}/bid", operation_id="getMyBid")
     async def my_bid(self, request: Request[Any, Any, Any], rfq_id: FromPath[uuid.UUID]) -> BidOut:
         """Your own current bid."""
+        row = await rfqs.my_bid(who(request).actor, str(rfq_id))
+        if row is None:
+            raise NotFound("bid")
+        return BidOut.model_validate(row)
+
+    @post("/{rfq_id:uuid}/bid/confirm", status_code=HTTP_200_OK, operation_id="confirmBid")
+    async def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+    ) -> BidOut:
+        """Confirm that your bid stands for the RFQ's current deadline (asked after an amendment)."""
+        await rfqs.confirm_bid(ctx, who(request).actor, str(rfq_id))
         row = await rfqs.my_bid(who(request).actor, str(rfq_id))
         if row is None:
             raise NotFound("bid")

@@ -312,6 +312,8 @@ class Bid(Table, tablename="bid"):
     received_at = Timestamptz()
     submitted_by = UUID(null=True, default=None)
     ended_at = Timestamptz(null=True, default=None)
+    # The deadline the bidder last confirmed its bid for; after an amendment it is asked again.
+    confirmed_deadline = Timestamptz(null=True, default=None)
 
 
 class BidFile(Table, tablename="bid_file"):

@@ -152,6 +152,12 @@ def may_see_bid_contents(facts: RfqFacts, now: dt.datetime, *, is_bidder: bool, 
 # -- bids and receipts --------------------------------------------------------------------------
 
 
+def awaits_reconfirmation(confirmed_deadline: dt.datetime | None, deadline: dt.datetime | None) -> bool:
+    """After an amendment a bid still stands as sent, and its bidder is asked to confirm it for the
+    new deadline (or replace it). Bids from before this was recorded count as confirmed."""
+    return confirmed_deadline is not None and deadline is not None and confirmed_deadline != deadline
+
+
 def bid_hash(content: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical bid content (sorted keys, decimal prices as text)."""
     return hashlib.sha256(canonical(content)).hexdigest()

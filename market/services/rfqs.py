@@ -27,6 +27,7 @@ from market.domain.rfq import (
     Receipt,
     RfqFacts,
     RfqStatus,
+    awaits_reconfirmation,
     bid_hash,
     check_amend,
     check_bid_change,
@@ -286,8 +287,8 @@ async def amend(ctx: ServiceContext, actor: Actor, rfq_id: str, new_deadline: st
             row,
             "rfq.amended",
             N_(
-                "The deadline of “%(title)s” moved to %(deadline)s (UTC). Your bid stands as sent: check "
-                "that it still holds and replace it before the new deadline if not."
+                "The deadline of “%(title)s” moved to %(deadline)s (UTC). Your bid stands as sent: please "
+                "confirm it for the new deadline on the RFQ's page, or replace it."
             ),
             deadline=moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"),
         )
@@ -474,7 +475,8 @@ async def submit_bid(
             await raw.rows(
                 Bid,
                 "INSERT INTO bid (id, rfq, bidder, status, content, total_price, sha256, idempotency_key, "
-                "received_at, submitted_by, ended_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL)",
+                "received_at, submitted_by, ended_at, confirmed_deadline) "
+                "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, {})",
                 bid_id,
                 rfq["id"],
                 bidder,
@@ -485,6 +487,7 @@ async def submit_bid(
                 key,
                 now,
                 uuid.UUID(actor.user_id),
+                current["deadline"],
             )
             for document in documents:
                 await BidFile.insert(BidFile(id=uuid.uuid4(), bid=bid_id, **document))
@@ -604,6 +607,28 @@ def _check_gate(rfq: dict[str, Any], bidder: Passport, now: dt.datetime) -> None
         )
 
 
+async def confirm_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
+    """The bidder confirms that its current bid stands for the RFQ's current (moved) deadline."""
+    bidder = uuid.UUID(actor.organisation_id)
+    async with ctx.transaction():
+        rfq = await _bid_target(actor, parse_id(rfq_id, "rfq"))
+        check_bid_change(facts(rfq), ctx.now())
+        confirmed = (
+            await Bid.update({Bid.confirmed_deadline: rfq["deadline"]})
+            .where(Bid.rfq == rfq["id"], Bid.bidder == bidder, Bid.status == ACTIVE)
+            .returning(Bid.id)
+        )
+        if not confirmed:
+            raise NotFound("bid")
+        await audit.append(
+            ctx,
+            actor.user_id,
+            "bid.reconfirmed",
+            str(rfq["id"]),
+            {"bid": str(confirmed[0]["id"]), "deadline": rfq["deadline"].isoformat()},
+        )
+
+
 async def withdraw_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
     bidder = uuid.UUID(actor.organisation_id)
     async with ctx.transaction():
@@ -632,6 +657,7 @@ async def my_bid(actor: Actor, rfq_id: str) -> dict[str, Any] | None:
     )
     if bid is not None:
         bid["files"] = (await _files_of([bid["id"]])).get(bid["id"], [])
+        bid["awaits_confirmation"] = awaits_reconfirmation(bid["confirmed_deadline"], rfq["deadline"])
     return bid
 
 
@@ -894,6 +920,7 @@ async def opened_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[di
         bid["hash_matches"] = bid_hash(bid["content"]) == bid["sha256"]
         bid["ranking"] = ranks.get(str(bid["id"]))
         bid["files"] = files.get(bid["id"], [])
+        bid["awaits_confirmation"] = awaits_reconfirmation(bid["confirmed_deadline"], rfq["deadline"])
     await audit.append(ctx, actor.user_id, "bid.read", str(rfq["id"]), {"bids": [str(b["id"]) for b in bids]})
     return sorted(bids, key=lambda b: (b["ranking"]["rank"] if b["ranking"] else 0, b["received_at"]))
 

@@ -51,6 +51,7 @@ FLASH_MESSAGES = {
     "welcome": N_("Welcome! Your organisation is registered."),
     "saved": N_("Your changes are saved."),
     "notifications_read": N_("All messages are marked as read."),
+    "bid_confirmed": N_("Your bid is confirmed for the new deadline."),
     "signed_out": N_("You are signed out."),
     "signed_in": N_("You are signed in."),
     "invitation_revoked": N_("The invitation is withdrawn."),

@@ -366,6 +366,13 @@ class RfqPages(Controller):
             )
         return redirect(f"/rfqs/{rfq_id}", "answer_published")
 
+    @post("/{rfq_id:str}/confirm", include_in_schema=False)
+    async def confirm(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], rfq_id: FromPath[str]
+    ) -> Response[Any]:
+        await rfqs.confirm_bid(ctx, need(request).actor, rfq_id)
+        return redirect(f"/rfqs/{rfq_id}", "bid_confirmed")
+
     @post("/{rfq_id:str}/withdraw", include_in_schema=False)
     async def withdraw(
         self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], rfq_id: FromPath[str]
