@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -409,8 +409,12 @@ async def search_board(
 # -- bids -----------------------------------------------------------------------------------------
 
 
-def _receipt(row: dict[str, Any]) -> Receipt:
-    return Receipt(str(row["id"]), row["received_at"], row["sha256"])
+async def _receipt_for_key(bidder: uuid.UUID, key: str) -> Receipt | None:
+    """The receipt of the bid this bidder already sent with this idempotency key, if any."""
+    row = await raw.first(
+        Bid, "SELECT id, received_at, sha256 FROM bid WHERE bidder = {} AND idempotency_key = {}", bidder, key
+    )
+    return Receipt(str(row["id"]), row["received_at"], row["sha256"]) if row else None
 
 
 async def submit_bid(
@@ -431,14 +435,9 @@ async def submit_bid(
             "bid.idempotency_key", N_("Send an Idempotency-Key of 8 to 80 characters with each new bid.")
         )
     bidder = uuid.UUID(actor.organisation_id)
-    earlier = await raw.first(
-        Bid,
-        "SELECT id, received_at, sha256 FROM bid WHERE bidder = {} AND idempotency_key = {}",
-        bidder,
-        key,
-    )
+    earlier = await _receipt_for_key(bidder, key)
     if earlier is not None:
-        return _receipt(earlier)
+        return earlier
     rfq = await _bid_target(actor, parse_id(rfq_id, "rfq"))
     items = await raw.rows(
         RfqItem, "SELECT id, quantity FROM rfq_item WHERE rfq = {} ORDER BY position", rfq["id"]
@@ -496,9 +495,9 @@ async def submit_bid(
             )
     except Exception as error:
         if is_unique_violation(error):  # the same key raced in twice: answer with the receipt that won
-            winner = await Bid.select().where(Bid.bidder == bidder, Bid.idempotency_key == key).first()
+            winner = await _receipt_for_key(bidder, key)
             if winner is not None:
-                return _receipt(winner)
+                return winner
         raise
     await _announce_bids(ctx, rfq["id"])
     return Receipt(str(bid_id), now, digest)
@@ -607,42 +606,55 @@ def _check_gate(rfq: dict[str, Any], bidder: Passport, now: dt.datetime) -> None
         )
 
 
-async def confirm_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
-    """The bidder confirms that its current bid stands for the RFQ's current (moved) deadline."""
-    bidder = uuid.UUID(actor.organisation_id)
+async def _change_own_bid(
+    ctx: ServiceContext,
+    actor: Actor,
+    rfq_id: str,
+    action: str,
+    change: Callable[[dict[str, Any], dt.datetime], tuple[dict[Any, Any], dict[str, Any]]],
+) -> dict[str, Any]:
+    """Change the actor's active bid while the RFQ is open: ``change(rfq, now)`` gives the new
+    values and what the audit entry records beside the bid id. No active bid: not found."""
     async with ctx.transaction():
         rfq = await _bid_target(actor, parse_id(rfq_id, "rfq"))
-        check_bid_change(facts(rfq), ctx.now())
-        confirmed = (
-            await Bid.update({Bid.confirmed_deadline: rfq["deadline"]})
-            .where(Bid.rfq == rfq["id"], Bid.bidder == bidder, Bid.status == ACTIVE)
+        now = ctx.now()
+        check_bid_change(facts(rfq), now)
+        values, details = change(rfq, now)
+        changed = (
+            await Bid.update(values)
+            .where(Bid.rfq == rfq["id"], Bid.bidder == uuid.UUID(actor.organisation_id), Bid.status == ACTIVE)
             .returning(Bid.id)
         )
-        if not confirmed:
+        if not changed:
             raise NotFound("bid")
         await audit.append(
-            ctx,
-            actor.user_id,
-            "bid.reconfirmed",
-            str(rfq["id"]),
-            {"bid": str(confirmed[0]["id"]), "deadline": rfq["deadline"].isoformat()},
+            ctx, actor.user_id, action, str(rfq["id"]), {"bid": str(changed[0]["id"]), **details}
         )
+    return rfq
+
+
+async def confirm_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
+    """The bidder confirms that its current bid stands for the RFQ's current (moved) deadline."""
+    await _change_own_bid(
+        ctx,
+        actor,
+        rfq_id,
+        "bid.reconfirmed",
+        lambda rfq, _now: (
+            {Bid.confirmed_deadline: rfq["deadline"]},
+            {"deadline": rfq["deadline"].isoformat()},
+        ),
+    )
 
 
 async def withdraw_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
-    bidder = uuid.UUID(actor.organisation_id)
-    async with ctx.transaction():
-        rfq = await get_rfq(actor, rfq_id)
-        now = ctx.now()
-        check_bid_change(facts(rfq), now)
-        ended = (
-            await Bid.update({Bid.status: WITHDRAWN, Bid.ended_at: now})
-            .where(Bid.rfq == rfq["id"], Bid.bidder == bidder, Bid.status == ACTIVE)
-            .returning(Bid.id)
-        )
-        if not ended:
-            raise NotFound("bid")
-        await audit.append(ctx, actor.user_id, "bid.withdrawn", str(rfq["id"]), {"bid": str(ended[0]["id"])})
+    rfq = await _change_own_bid(
+        ctx,
+        actor,
+        rfq_id,
+        "bid.withdrawn",
+        lambda _rfq, now: ({Bid.status: WITHDRAWN, Bid.ended_at: now}, {}),
+    )
     await _announce_bids(ctx, rfq["id"])
 
 
