@@ -224,20 +224,15 @@ async def _tell_matching_suppliers(ctx: ServiceContext, rfq: dict[str, Any]) -> 
     groups = {item["cpv"][:3] for item in items if item["cpv"]}
     if not groups:
         return
-    requirements = (
-        rfq["requirements"] if isinstance(rfq["requirements"], dict) else json.loads(rfq["requirements"])
-    )
-    countries = set(requirements.get("countries") or [])
+    countries = {country.value for country in parse_requirements(rfq["requirements"] or {}).countries}
     firms = await raw.rows(
         Organisation,
         "SELECT id, country, classification_codes FROM organisation WHERE kind = {}",
         "sme_supplier",
     )
     for firm in firms:
-        codes = firm["classification_codes"] or []
-        if isinstance(codes, str):
-            codes = json.loads(codes)
-        if (countries and firm["country"] not in countries) or not groups & {code[:3] for code in codes}:
+        codes = {code[:3] for code in firm["classification_codes"] or []}
+        if (countries and firm["country"] not in countries) or not groups & codes:
             continue
         await notify(
             ctx,
