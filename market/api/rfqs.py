@@ -18,7 +18,7 @@ from market.api.controllers import PageNumber, PerPage, paginate, signed_in_guar
 from market.api.readiness import UPLOAD_ROUTE_LIMIT
 from market.api.schemas import Input, Page
 from market.domain.errors import N_, FieldError, NotFound, ValidationFailed
-from market.domain.rfq import STATUS_LABELS, in_language
+from market.domain.rfq import STATUS_LABELS
 from market.i18n import current_language, gettext
 from market.services import rfqs
 from market.services.certificates import Upload
@@ -206,10 +206,9 @@ class RfqController(Controller):
         """RFQs open for bids now that match the search, nearest deadline first unless sorted."""
         raw_query = {"q": q, "cpv": cpv, "country": country, "currency": currency, "closes_by": closes_by}
         raw_query |= {"eligible": "1" if eligible else "", "sort": sort}
-        _, rows, total = await rfqs.search_board(ctx, who(request).actor, raw_query, page, per_page)
-        language = current_language()
-        for row in rows:
-            row["title"] = in_language(row["title"], "", row["language"], row["translations"], language)[0]
+        rows, total = await rfqs.search_board(
+            ctx, who(request).actor, raw_query, current_language(), page, per_page
+        )
         return Page[BoardRow](
             items=[BoardRow.model_validate(r) for r in rows], page=page, per_page=per_page, total=total
         )

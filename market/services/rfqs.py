@@ -35,6 +35,7 @@ from market.domain.rfq import (
     check_open,
     check_publish,
     evaluate,
+    in_language,
     may_see_bid_contents,
     parse_translations,
     status,
@@ -383,22 +384,34 @@ async def board(
     return rows, int(total["n"]) if total else 0
 
 
+async def _passport_of(actor: Actor) -> Passport:
+    """The passport of the actor's own firm, as the gate reads it."""
+    firm = await raw.first(
+        Organisation, "SELECT id, country FROM organisation WHERE id = {}", uuid.UUID(actor.organisation_id)
+    )
+    if firm is None:
+        raise NotFound("organisation")
+    return await passport(firm)
+
+
 async def search_board(
-    ctx: ServiceContext, actor: Actor, raw_query: dict[str, str], page: int = 1, per_page: int = 20
-) -> tuple[BoardQuery, list[dict[str, Any]], int]:
-    """The board as a signed-in person searches it; "eligible only" uses their firm's passport."""
+    ctx: ServiceContext,
+    actor: Actor,
+    raw_query: dict[str, str],
+    language: str,
+    page: int = 1,
+    per_page: int = 20,
+) -> tuple[list[dict[str, Any]], int]:
+    """The board as a signed-in person searches it, titles in ``language`` where the buyer
+    translated them; "eligible only" uses their firm's passport."""
     query = parse_board_query(raw_query)
     bidder = None
     if query.eligible_only and actor.organisation_kind is OrganisationKind.SME_SUPPLIER:
-        firm = await raw.first(
-            Organisation,
-            "SELECT id, country FROM organisation WHERE id = {}",
-            uuid.UUID(actor.organisation_id),
-        )
-        if firm is not None:
-            bidder = await passport(firm)
+        bidder = await _passport_of(actor)
     rows, total = await board(ctx.now(), query, page, per_page, bidder)
-    return query, rows, total
+    for row in rows:
+        row["title"] = in_language(row["title"], "", row["language"], row["translations"], language)[0]
+    return rows, total
 
 
 # -- bids -----------------------------------------------------------------------------------------
@@ -444,10 +457,7 @@ async def submit_bid(
         (Decimal(content["prices"][str(item["id"])]) * Decimal(item["quantity"]) for item in items),
         Decimal(0),
     )
-    firm = await raw.first(Organisation, "SELECT id, country FROM organisation WHERE id = {}", bidder)
-    if firm is None:
-        raise NotFound("organisation")
-    bidder_passport = await passport(firm)
+    bidder_passport = await _passport_of(actor)
     bid_id = uuid.uuid4()
     sealed = {"rfq": str(rfq["id"]), "bidder": str(bidder), **content, "total_price": format(total, "f")}
     digest = bid_hash(sealed)

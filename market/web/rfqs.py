@@ -153,12 +153,11 @@ class RfqPages(Controller):
         errors: dict[str, str] = {}
         status_code = 200
         try:
-            _, rows, total = await rfqs.search_board(ctx, me.actor, raw_query, page, PER_PAGE)
+            rows, total = await rfqs.search_board(
+                ctx, me.actor, raw_query, current_language(), page, PER_PAGE
+            )
         except DomainError as error:
             rows, total, errors, status_code = [], 0, field_errors(error), 422
-        language = current_language()
-        for row in rows:
-            row["title"] = in_language(row["title"], "", row["language"], row["translations"], language)[0]
         mine = []
         if me.actor.organisation_kind.value == "lead_firm":
             now = ctx.now()
