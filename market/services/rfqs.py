@@ -690,24 +690,31 @@ async def _files_of(bid_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, 
     return found
 
 
+async def _active_bids(rfq_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The counting bids of an RFQ with their bidder's name, each checked against its receipt:
+    the receipt's hash covers the content, and the content lists each document's hash."""
+    bids = (
+        await Bid.select(*Bid.all_columns(), Bid.bidder.legal_name.as_alias("bidder_name"))
+        .where(Bid.rfq == rfq_id, Bid.status == ACTIVE)
+        .order_by(Bid.received_at)
+        .output(load_json=True)
+    )
+    for bid in bids:
+        documents = await BidFile.select(BidFile.content).where(BidFile.bid == bid["id"])
+        listed = sorted(a["sha256"] for a in bid["content"].get("attachments", []))
+        stored = sorted(hashlib.sha256(d["content"]).hexdigest() for d in documents)
+        bid["hash_matches"] = bid_hash(bid["content"]) == bid["sha256"] and listed == stored
+    return bids
+
+
 async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
     """The buyer opens the bids once, after the deadline; each hash must recompute to its receipt."""
     async with ctx.transaction():
         rfq = await _own_rfq(actor, rfq_id)
         now = ctx.now()
         check_open(facts(rfq), now)
-        bids = (
-            await Bid.select(*Bid.all_columns(), Bid.bidder.legal_name.as_alias("bidder_name"))
-            .where(Bid.rfq == rfq["id"], Bid.status == ACTIVE)
-            .order_by(Bid.received_at)
-            .output(load_json=True)
-        )
+        bids = await _active_bids(rfq["id"])
         for bid in bids:
-            files = await BidFile.select(BidFile.content).where(BidFile.bid == bid["id"])
-            listed = sorted(a["sha256"] for a in bid["content"].get("attachments", []))
-            stored = sorted(hashlib.sha256(f["content"]).hexdigest() for f in files)
-            # the receipt's hash covers the content, the content lists each document's hash
-            bid["hash_matches"] = bid_hash(bid["content"]) == bid["sha256"] and listed == stored
             await audit.append(
                 ctx,
                 actor.user_id,
@@ -925,16 +932,10 @@ async def opened_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[di
     rfq = await _own_rfq(actor, rfq_id)
     if rfq["opened_at"] is None:
         return []
-    bids = (
-        await Bid.select(*Bid.all_columns(), Bid.bidder.legal_name.as_alias("bidder_name"))
-        .where(Bid.rfq == rfq["id"], Bid.status == ACTIVE)
-        .order_by(Bid.received_at)
-        .output(load_json=True)
-    )
+    bids = await _active_bids(rfq["id"])
     ranks = {entry["bid"]: entry for entry in rfq["evaluation"]}
     files = await _files_of([bid["id"] for bid in bids])
     for bid in bids:
-        bid["hash_matches"] = bid_hash(bid["content"]) == bid["sha256"]
         bid["ranking"] = ranks.get(str(bid["id"]))
         bid["files"] = files.get(bid["id"], [])
         bid["awaits_confirmation"] = awaits_reconfirmation(bid["confirmed_deadline"], rfq["deadline"])

@@ -78,6 +78,10 @@ async def test_documents_are_sealed_with_the_bid(app, client, ctx, clock) -> Non
     opened = (await client.post(f"/api/v1/rfqs/{rfq['id']}/open", headers=bearer(buyer_token))).json()
     assert [bid["hash_matches"] for bid in opened] == [False]  # the document no longer matches
     assert await fetch_as(buyer) == (200, PHOTO)  # opened: the buyer reads it, and the read is recorded
+    async with client_for(app, "198.51.100.78") as browser:
+        await portal_login(browser, buyer["email"], PASSWORD)
+        comparison = await browser.get(f"/rfqs/{rfq['id']}")
+    assert "does not match" in comparison.text and "matches the receipt" not in comparison.text
     assert (await fetch_as(other))[0] == 404
     reads = await AuditLog.select(AuditLog.details).where(AuditLog.action == "bid.file_read")
     assert len(reads) == 1 and str(files[0]["id"]) in str(reads[0]["details"])
