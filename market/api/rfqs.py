@@ -31,6 +31,13 @@ class ItemIn(Input):
     unit: str = Field(max_length=20)
     cpv: str = Field(default="", max_length=10)
     delivery_place: str = Field(default="", max_length=200)
+    lot: int | None = Field(
+        default=None, ge=1, le=20, description="The number of its lot, when there are lots"
+    )
+
+
+class LotIn(Input):
+    title: str = Field(max_length=200)
 
 
 class CriteriaIn(Input):
@@ -67,6 +74,16 @@ class RfqIn(Input):
     allow_consortia: bool = False
     deadline: dt.datetime | None = None
     items: list[ItemIn] = Field(max_length=200)
+    lots: list[LotIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Optional lots, numbered from 1 in this order; bids, evaluation and award go by lot",
+    )
+
+
+class LotOut(BaseModel):
+    id: str
+    title: str
 
 
 class ItemOut(BaseModel):
@@ -77,6 +94,7 @@ class ItemOut(BaseModel):
     unit: str
     cpv: str
     delivery_place: str
+    lot: str = Field(description='The id of its lot; "" when the RFQ has no lots')
 
 
 class RfqOut(BaseModel):
@@ -96,6 +114,10 @@ class RfqOut(BaseModel):
     amendments: int
     bid_count: int = Field(description="How many bids are in; never their contents.")
     items: list[ItemOut]
+    lots: list[LotOut]
+    awards: dict[str, uuid.UUID] = Field(
+        description='Once awarded, the winning bid of each lot ("" for an RFQ without lots)'
+    )
 
     @classmethod
     def of(cls, row: dict[str, Any], now: dt.datetime) -> RfqOut:
@@ -133,7 +155,11 @@ class AttachmentIn(Input):
 
 
 class BidIn(Input):
-    prices: dict[str, str] = Field(max_length=200, description="Unit price per item id, as exact decimals")
+    prices: dict[str, str] = Field(
+        max_length=200,
+        description="Unit price per item id, as exact decimals: every item, or with lots every item of "
+        "each lot you bid on (leave a lot's items out to not bid on it)",
+    )
     lead_time_days: int = Field(ge=1, le=730)
     validity_days: int = Field(ge=1, le=365)
     notes: str = Field(default="", max_length=2000)
@@ -334,22 +360,40 @@ class RfqController(Controller):
 
 
 class RankedOut(BaseModel):
+    lot: str = Field(description='The lot ranked on; "" for an RFQ without lots')
     bid: uuid.UUID
     bidder: uuid.UUID
     rank: int
-    total: str
+    lot_total: str = Field(description="The bid's total price for the lot")
+    total: str = Field(description="The weighted score, of 100")
     price: str
     lead_time: str
     quality: str
 
 
 class AwardIn(Input):
-    bid_id: uuid.UUID
+    bid_id: uuid.UUID | None = Field(default=None, description="The winning bid of an RFQ without lots")
+    lots: dict[str, uuid.UUID | None] | None = Field(
+        default=None,
+        max_length=20,
+        description="With lots: each lot's winning bid, or null for no award on that lot",
+    )
+
+    def choice(self) -> dict[str, str | None]:
+        if self.lots is not None:
+            return {lot: str(bid) if bid else None for lot, bid in self.lots.items()}
+        return {"": str(self.bid_id)} if self.bid_id else {}
 
 
-class DebriefOut(RankedOut):
-    bidders: int
+class LotDebriefOut(RankedOut):
+    lot_title: str
+    bidders: int = Field(description="How many bids were ranked on the lot")
     won: bool
+
+
+class DebriefOut(BaseModel):
+    lots: list[LotDebriefOut] = Field(description="Each lot you bid on (one entry without lots)")
+    won: bool = Field(description="Whether you won at least one lot")
     standstill_ends_at: dt.datetime | None
 
 
@@ -377,8 +421,8 @@ class AwardController(Controller):
         rfq_id: FromPath[uuid.UUID],
         data: JSONBody[AwardIn],
     ) -> RfqOut:
-        """Award to one bid; the standstill period starts now."""
-        return RfqOut.of(await rfqs.award(ctx, who(request).actor, str(rfq_id), str(data.bid_id)), ctx.now())
+        """Award each lot to one of its ranked bids (or none); the standstill period starts now."""
+        return RfqOut.of(await rfqs.award(ctx, who(request).actor, str(rfq_id), data.choice()), ctx.now())
 
     @post("/unsuccessful", status_code=HTTP_200_OK, operation_id="declareUnsuccessful")
     async def unsuccessful(

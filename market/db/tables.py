@@ -264,7 +264,7 @@ class Rfq(Table, tablename="rfq"):
     opened_at = Timestamptz(null=True, default=None)
     evaluated_at = Timestamptz(null=True, default=None)
     awarded_at = Timestamptz(null=True, default=None)
-    awarded_bid = UUID(null=True, default=None)
+    awards = JSON(default="{}")  # {lot id ("" without lots): awarded bid id}
     standstill_ends_at = Timestamptz(null=True, default=None)
     completed_at = Timestamptz(null=True, default=None)
     cancelled_at = Timestamptz(null=True, default=None)
@@ -275,6 +275,7 @@ class Rfq(Table, tablename="rfq"):
     search_text = Text(default="")  # title, description, items folded for the board (domain/search.py)
     language = Varchar(length=2, default="en")  # the language the buyer wrote title and description in
     translations = JSON(default="{}")  # {"es": {"title": …, "description": …}, …}: the buyer's own
+    lots = JSON(default="[]")  # [{"id": "1", "title": …}, …]; none: the whole RFQ is one lot
     amendments = Integer(default=0)
     created_by = UUID(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -293,6 +294,7 @@ class RfqItem(Table, tablename="rfq_item"):
     cpv = Varchar(length=10, default="")
     delivery_place = Varchar(length=200, default="")
     delivery_date = Date(null=True, default=None)
+    lot = Varchar(length=10, default="")  # the lot's id, "" when the RFQ has no lots
 
 
 class Bid(Table, tablename="bid"):

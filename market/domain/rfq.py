@@ -18,6 +18,9 @@ CURRENCIES = ("ARS", "BRL", "PYG", "UYU", "USD")
 #: The shortest time between publication and deadline, so suppliers have a real chance to bid.
 MIN_BIDDING_PERIOD = dt.timedelta(hours=24)
 DEFAULT_STANDSTILL = dt.timedelta(days=10)
+#: The lot key of an RFQ without lots: the whole request is evaluated and awarded as one.
+WHOLE = ""
+MAX_LOTS = 20
 
 
 class RfqStatus(StrEnum):
@@ -170,21 +173,49 @@ class Receipt:
     sha256: str
 
 
-def validate_bid(item_ids: Sequence[str], raw: Mapping[str, Any]) -> dict[str, Any]:
-    """A priced line for every item, positive prices as decimals, lead time and validity in days."""
+@dataclass(frozen=True)
+class PricedItem:
+    """An item as a bid prices it: its id, its lot (``WHOLE`` without lots) and quantity."""
+
+    id: str
+    lot: str
+    quantity: Decimal
+
+
+def _price_given(raw_prices: Mapping[str, Any], item_id: str) -> bool:
+    return str(raw_prices.get(item_id, "")).strip() != ""
+
+
+def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """A priced line for every item of each lot bid on (every item when there are no lots; a lot
+    counts as bid on when any of its items has a price), positive decimal prices, lead time and
+    validity in days. ``lots`` in the result lists the lots bid on (empty without lots)."""
     errors = FieldCollector()
-    prices: dict[str, str] = {}
     raw_prices = raw.get("prices") or {}
-    for item_id in item_ids:
-        value = str(raw_prices.get(item_id, "")).strip().replace(",", ".")
+    if not isinstance(raw_prices, Mapping):
+        raw_prices = {}
+    lot_ids = list(dict.fromkeys(item.lot for item in items))
+    if lot_ids == [WHOLE]:
+        bid_lots = [WHOLE]
+    else:
+        bid_lots = [
+            lot for lot in lot_ids if any(_price_given(raw_prices, i.id) for i in items if i.lot == lot)
+        ]
+        if not bid_lots:
+            errors.add("prices", "bid.no_lot", N_("Price every item of at least one lot."))
+    prices: dict[str, str] = {}
+    for item in items:
+        if item.lot not in bid_lots:
+            continue
+        value = str(raw_prices.get(item.id, "")).strip().replace(",", ".")
         try:
             price = Decimal(value)
             if not price.is_finite() or price <= 0 or price > Decimal("1e12"):
                 raise ValueError(value)
-            prices[item_id] = format(price.quantize(Decimal("0.01")), "f")
+            prices[item.id] = format(price.quantize(Decimal("0.01")), "f")
         except (ArithmeticError, ValueError):
             errors.add(
-                f"prices.{item_id}", "bid.price_invalid", N_("Enter a unit price above zero, like 12.50.")
+                f"prices.{item.id}", "bid.price_invalid", N_("Enter a unit price above zero, like 12.50.")
             )
     for name, low, high in (("lead_time_days", 1, 730), ("validity_days", 1, 365)):
         try:
@@ -205,10 +236,58 @@ def validate_bid(item_ids: Sequence[str], raw: Mapping[str, Any]) -> dict[str, A
     errors.raise_if_any()
     return {
         "prices": prices,
+        "lots": [lot for lot in bid_lots if lot != WHOLE],
         "lead_time_days": int(str(raw["lead_time_days"]).strip()),
         "validity_days": int(str(raw["validity_days"]).strip()),
         "notes": notes,
     }
+
+
+def lot_totals(items: Sequence[PricedItem], prices: Mapping[str, str]) -> dict[str, Decimal]:
+    """Price times quantity summed per lot, for the lots the prices cover (``WHOLE`` without lots)."""
+    totals: dict[str, Decimal] = {}
+    for item in items:
+        if item.id in prices:
+            totals[item.lot] = totals.get(item.lot, Decimal(0)) + Decimal(prices[item.id]) * item.quantity
+    return totals
+
+
+# -- lots -----------------------------------------------------------------------------------------
+
+
+def parse_lots(raw: Sequence[Any], errors: FieldCollector) -> list[dict[str, str]]:
+    """Optional lots, numbered from 1 in the order given; each needs a title."""
+    if len(raw) > MAX_LOTS:
+        errors.add("lots", "rfq.lots_count", N_("At most %(max)s lots."), max=MAX_LOTS)
+    lots = []
+    for index, lot in enumerate(raw[:MAX_LOTS]):
+        title = str(lot.get("title") or "").strip() if isinstance(lot, Mapping) else ""
+        if not 3 <= len(title) <= 200:
+            errors.add(f"lots.{index}.title", "rfq.lot_title", N_("Name the lot (3 to 200 characters)."))
+        lots.append({"id": str(index + 1), "title": title})
+    return lots
+
+
+def item_lots(
+    lots: Sequence[Mapping[str, str]], raw_items: Sequence[Any], errors: FieldCollector
+) -> list[str]:
+    """The lot of each item: with lots, every item names one by its number and every lot holds an
+    item; without lots, no item names one."""
+    ids = [lot["id"] for lot in lots]
+    found = []
+    for index, item in enumerate(raw_items):
+        given = str((item.get("lot") if isinstance(item, Mapping) else None) or "").strip()
+        if ids and given not in ids:
+            errors.add(f"items.{index}.lot", "rfq.item_lot", N_("Choose the lot this item belongs to."))
+        elif not ids and given:
+            errors.add(
+                f"items.{index}.lot", "rfq.item_lot_none", N_("Add the lot first, or leave this empty.")
+            )
+        found.append(given if ids else WHOLE)
+    for index, lot_id in enumerate(ids):
+        if lot_id not in found:
+            errors.add(f"lots.{index}.title", "rfq.lot_empty", N_("Put at least one item in this lot."))
+    return found
 
 
 # -- evaluation ---------------------------------------------------------------------------------
@@ -233,10 +312,11 @@ class AwardCriteria:
 @dataclass(frozen=True)
 class BidForEvaluation:
     bid_id: str
-    total_price: Decimal
+    total_price: Decimal  # of the lot evaluated
     lead_time_days: int
     quality_level: int  # the bidder's readiness level, 0-4
     received_at: dt.datetime
+    lot: str = WHOLE
 
 
 @dataclass(frozen=True)
@@ -247,38 +327,71 @@ class Ranked:
     price_score: Decimal
     lead_time_score: Decimal
     quality_score: Decimal
+    lot_price: Decimal  # the bid's total price for the lot
+    lot: str = WHOLE
 
 
 def evaluate(criteria: AwardCriteria, bids: Sequence[BidForEvaluation]) -> list[Ranked]:
-    """Score each bid by the published weights; rank by score, ties to the earlier receipt."""
-    if not bids:
-        return []
-    cheapest = min(b.total_price for b in bids)
-    fastest = min(b.lead_time_days for b in bids)
-    scored = []
-    for bid in bids:
-        price = Decimal(100) * cheapest / bid.total_price
-        lead = Decimal(100) * Decimal(fastest) / Decimal(bid.lead_time_days)
-        quality = Decimal(100) * Decimal(bid.quality_level) / Decimal(4)
-        total = (price * criteria.price + lead * criteria.lead_time + quality * criteria.quality) / Decimal(
-            100
-        )
-        q = Decimal("0.01")
-        scored.append(
-            (
-                total.quantize(q),
-                bid.received_at,
-                bid.bid_id,
-                price.quantize(q),
-                lead.quantize(q),
-                quality.quantize(q),
+    """Score each bid by the published weights against the other bids on the same lot; rank
+    within each lot by score, ties to the earlier receipt. Lots come in the order first seen."""
+    ranked: list[Ranked] = []
+    q = Decimal("0.01")
+    for lot in dict.fromkeys(bid.lot for bid in bids):
+        competing = [bid for bid in bids if bid.lot == lot]
+        cheapest = min(b.total_price for b in competing)
+        fastest = min(b.lead_time_days for b in competing)
+        scored = []
+        for bid in competing:
+            price = Decimal(100) * cheapest / bid.total_price
+            lead = Decimal(100) * Decimal(fastest) / Decimal(bid.lead_time_days)
+            quality = Decimal(100) * Decimal(bid.quality_level) / Decimal(4)
+            total = (
+                price * criteria.price + lead * criteria.lead_time + quality * criteria.quality
+            ) / Decimal(100)
+            scored.append(
+                (
+                    total.quantize(q),
+                    bid.received_at,
+                    bid.bid_id,
+                    price.quantize(q),
+                    lead.quantize(q),
+                    quality.quantize(q),
+                    bid.total_price,
+                )
             )
+        scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+        ranked += [
+            Ranked(bid_id, rank, total, price, lead, quality, amount, lot)
+            for rank, (total, _at, bid_id, price, lead, quality, amount) in enumerate(scored, start=1)
+        ]
+    return ranked
+
+
+def check_award(ranking: Sequence[Mapping[str, Any]], choice: Mapping[str, str | None]) -> dict[str, str]:
+    """The buyer's award: for every lot with ranked bids, one of those bids or no award (``None``);
+    at least one lot awarded. Returns the awarded bid of each awarded lot."""
+    ranked: dict[str, set[str]] = {}
+    for entry in ranking:
+        ranked.setdefault(entry["lot"], set()).add(entry["bid"])
+    errors = FieldCollector()
+    for lot in choice:
+        if lot not in ranked:
+            errors.add(f"lots.{lot}", "award.lot_unknown", N_("No bid was ranked on this lot."))
+    awards = {}
+    for lot, bids in ranked.items():
+        where = f"lots.{lot}" if lot != WHOLE else "bid"
+        if lot not in choice:
+            errors.add(where, "award.lot_missing", N_("Choose a bid, or no award, for this lot."))
+        elif choice[lot] and choice[lot] not in bids:
+            errors.add(where, "award.bid_unknown", N_("Choose one of the bids ranked on this lot."))
+        elif choice[lot]:
+            awards[lot] = str(choice[lot])
+    errors.raise_if_any()
+    if not awards:
+        raise DomainError(
+            "award.none", N_("Award at least one lot, or declare the RFQ unsuccessful with a reason.")
         )
-    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
-    return [
-        Ranked(bid_id, rank, total, price, lead, quality)
-        for rank, (total, _at, bid_id, price, lead, quality) in enumerate(scored, start=1)
-    ]
+    return awards
 
 
 # -- languages of an RFQ ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -24,19 +24,24 @@ from market.domain.rfq import (
     RFQ_LANGUAGES,
     AwardCriteria,
     BidForEvaluation,
+    PricedItem,
     Receipt,
     RfqFacts,
     RfqStatus,
     awaits_reconfirmation,
     bid_hash,
     check_amend,
+    check_award,
     check_bid_change,
     check_cancel,
     check_open,
     check_publish,
     evaluate,
     in_language,
+    item_lots,
+    lot_totals,
     may_see_bid_contents,
+    parse_lots,
     parse_translations,
     status,
     validate_bid,
@@ -115,10 +120,13 @@ def _validate_rfq(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
         for problem in error.fields:
             errors.add(f"requirements.{problem.field}", problem.code, problem.message, **problem.params)
     items = []
-    raw_items = data.get("items") or []
+    raw_items = (data.get("items") or [])[:201]
     if not 1 <= len(raw_items) <= 200:
         errors.add("items", "rfq.items_count", N_("List from 1 to 200 items."))
-    for index, item in enumerate(raw_items[:200]):
+    lots = parse_lots(data.get("lots") or [], errors)
+    for index, (item, lot) in enumerate(
+        zip(raw_items[:200], item_lots(lots, raw_items[:200], errors), strict=True)
+    ):
         where = f"items.{index}"
         text = str(item.get("description") or "").strip()
         if not 2 <= len(text) <= 300:
@@ -145,6 +153,7 @@ def _validate_rfq(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
                 "unit": unit,
                 "cpv": cpv.split("-")[0],
                 "delivery_place": str(item.get("delivery_place") or "").strip()[:200],
+                "lot": lot,
             }
         )
     deadline = _deadline(data.get("deadline"), errors)
@@ -163,6 +172,7 @@ def _validate_rfq(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
         "requirements": requirements,
         "allow_consortia": bool(data.get("allow_consortia")),
         "deadline": deadline,
+        "lots": lots,
     }
     return fields, items
 
@@ -310,6 +320,9 @@ async def get_rfq(actor: Actor, rfq_id: str) -> dict[str, Any]:
     if row is None or (row["published_at"] is None and str(row["buyer"]) != actor.organisation_id):
         raise NotFound("rfq")
     row["items"] = await RfqItem.select().where(RfqItem.rfq == row["id"]).order_by(RfqItem.position)
+    titles = {lot["id"]: lot["title"] for lot in row["lots"]}
+    for item in row["items"]:
+        item["lot_title"] = titles.get(item["lot"], "")
     row["bid_count"] = await Bid.count().where(Bid.rfq == row["id"], Bid.status == ACTIVE)
     return row
 
@@ -447,16 +460,11 @@ async def submit_bid(
     if earlier is not None:
         return earlier
     rfq = await _bid_target(actor, parse_id(rfq_id, "rfq"))
-    items = await raw.rows(
-        RfqItem, "SELECT id, quantity FROM rfq_item WHERE rfq = {} ORDER BY position", rfq["id"]
-    )
-    content = validate_bid([str(item["id"]) for item in items], raw_bid)
+    items = await _priced_items(rfq["id"])
+    content = validate_bid(items, raw_bid)
     documents = _check_bid_files(ctx, files)
     content["attachments"] = [{k: d[k] for k in ("name", "sha256", "size")} for d in documents]
-    total = sum(
-        (Decimal(content["prices"][str(item["id"])]) * Decimal(item["quantity"]) for item in items),
-        Decimal(0),
-    )
+    total = sum(lot_totals(items, content["prices"]).values(), Decimal(0))
     bidder_passport = await _passport_of(actor)
     bid_id = uuid.uuid4()
     sealed = {"rfq": str(rfq["id"]), "bidder": str(bidder), **content, "total_price": format(total, "f")}
@@ -506,6 +514,13 @@ async def submit_bid(
         raise
     await _announce_bids(ctx, rfq["id"])
     return Receipt(str(bid_id), now, digest)
+
+
+async def _priced_items(rfq_id: uuid.UUID) -> list[PricedItem]:
+    rows = await raw.rows(
+        RfqItem, "SELECT id, lot, quantity FROM rfq_item WHERE rfq = {} ORDER BY position", rfq_id
+    )
+    return [PricedItem(str(row["id"]), row["lot"], Decimal(row["quantity"])) for row in rows]
 
 
 MAX_BID_FILES = 3
@@ -811,8 +826,9 @@ def rfq_status(row: dict[str, Any], now: dt.datetime) -> RfqStatus:
 
 
 async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
-    """Score the opened bids by the weights published with the RFQ; quality is each bidder's
-    readiness level now. Ranks are stored so every bidder's debrief shows the same figures."""
+    """Score the opened bids by the weights published with the RFQ, lot by lot (each bid on the
+    lots it covers, by its total for that lot); quality is each bidder's readiness level now.
+    Ranks are stored so every bidder's debrief shows the same figures."""
     async with ctx.transaction():
         rfq = await _own_rfq(actor, rfq_id)
         now = ctx.now()
@@ -821,6 +837,7 @@ async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[
                 "rfq.not_opened", N_("Open the bids before evaluating them."), kind=ErrorKind.CONFLICT
             )
         bids = await Bid.select().where(Bid.rfq == rfq["id"], Bid.status == ACTIVE).output(load_json=True)
+        items = await _priced_items(rfq["id"])
         candidates = []
         for bid in bids:
             organisation = await load_by_id(Organisation, bid["bidder"], "organisation")
@@ -828,38 +845,51 @@ async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[
             level = 0
             if found.assessment is not None and now < found.assessment.valid_until:
                 level = int(assess_level(found.assessment.scores, found.certificates, now).level)
-            candidates.append(
-                BidForEvaluation(
-                    str(bid["id"]),
-                    Decimal(bid["total_price"]),
-                    int(bid["content"]["lead_time_days"]),
-                    level,
-                    bid["received_at"],
+            for lot, total in lot_totals(items, bid["content"]["prices"]).items():
+                candidates.append(
+                    BidForEvaluation(
+                        str(bid["id"]),
+                        total,
+                        int(bid["content"]["lead_time_days"]),
+                        level,
+                        bid["received_at"],
+                        lot,
+                    )
                 )
-            )
         criteria = AwardCriteria(**rfq["criteria"])
         bidders = {str(b["id"]): str(b["bidder"]) for b in bids}
+        order = {lot["id"]: index for index, lot in enumerate(rfq["lots"])}
+        ranked = sorted(evaluate(criteria, candidates), key=lambda r: (order.get(r.lot, 0), r.rank))
         ranking = [
             {
+                "lot": r.lot,
                 "bid": r.bid_id,
                 "bidder": bidders[r.bid_id],
                 "rank": r.rank,
+                "lot_total": format(r.lot_price, "f"),
                 "total": str(r.total),
                 "price": str(r.price_score),
                 "lead_time": str(r.lead_time_score),
                 "quality": str(r.quality_score),
             }
-            for r in evaluate(criteria, candidates)
+            for r in ranked
         ]
         await Rfq.update({Rfq.evaluation: ranking, Rfq.evaluated_at: now}).where(Rfq.id == rfq["id"])
         await audit.append(
-            ctx, actor.user_id, "rfq.evaluated", str(rfq["id"]), {"ranking": [r["bid"] for r in ranking]}
+            ctx,
+            actor.user_id,
+            "rfq.evaluated",
+            str(rfq["id"]),
+            {"ranking": [[r["lot"], r["bid"]] for r in ranking]},
         )
     return ranking
 
 
-async def award(ctx: ServiceContext, actor: Actor, rfq_id: str, bid_id: str) -> dict[str, Any]:
-    """Award an evaluated RFQ to one bid; a standstill period starts before the award is final."""
+async def award(
+    ctx: ServiceContext, actor: Actor, rfq_id: str, choice: Mapping[str, str | None]
+) -> dict[str, Any]:
+    """Award an evaluated RFQ: each lot to one of its ranked bids, or no award on that lot (the
+    whole RFQ is the lot ``""`` when it has none). A standstill period starts before it is final."""
     async with ctx.transaction():
         rfq = await _own_rfq(actor, rfq_id)
         now = ctx.now()
@@ -867,20 +897,15 @@ async def award(ctx: ServiceContext, actor: Actor, rfq_id: str, bid_id: str) -> 
             raise DomainError(
                 "rfq.not_evaluated", N_("Evaluate the bids before awarding."), kind=ErrorKind.CONFLICT
             )
-        if bid_id not in {entry["bid"] for entry in rfq["evaluation"]}:
-            raise NotFound("bid")
+        awards = check_award(rfq["evaluation"], choice)
         await Rfq.update(
-            {
-                Rfq.awarded_at: now,
-                Rfq.awarded_bid: uuid.UUID(bid_id),
-                Rfq.standstill_ends_at: now + DEFAULT_STANDSTILL,
-            }
+            {Rfq.awarded_at: now, Rfq.awards: awards, Rfq.standstill_ends_at: now + DEFAULT_STANDSTILL}
         ).where(Rfq.id == rfq["id"])
-        await audit.append(ctx, actor.user_id, "rfq.awarded", str(rfq["id"]), {"bid": bid_id})
-        for entry in rfq["evaluation"]:
+        await audit.append(ctx, actor.user_id, "rfq.awarded", str(rfq["id"]), {"awards": awards})
+        for bidder in dict.fromkeys(entry["bidder"] for entry in rfq["evaluation"]):
             await notify(
                 ctx,
-                uuid.UUID(entry["bidder"]),
+                uuid.UUID(bidder),
                 "rfq.awarded",
                 N_("“%(title)s” was awarded; your debrief is ready."),
                 {"title": rfq["title"]},
@@ -910,21 +935,27 @@ async def declare_unsuccessful(ctx: ServiceContext, actor: Actor, rfq_id: str, r
 
 
 async def debrief(actor: Actor, rfq_id: str) -> dict[str, Any]:
-    """After the award, a bidder sees its own rank and per-criterion scores, and nobody else's."""
+    """After the award, a bidder sees, for each lot it bid on, its own rank and per-criterion
+    scores and whether it won, and nobody else's."""
     rfq = await get_rfq(actor, rfq_id)
     if rfq["awarded_at"] is None:
         raise DomainError(
             "rfq.no_debrief_yet", N_("Debriefs are ready once the RFQ is awarded."), kind=ErrorKind.CONFLICT
         )
-    mine = next((e for e in rfq["evaluation"] if e["bidder"] == actor.organisation_id), None)
-    if mine is None:
+    titles = {lot["id"]: lot["title"] for lot in rfq["lots"]}
+    lots = [
+        {
+            **entry,
+            "lot_title": titles.get(entry["lot"], ""),
+            "bidders": sum(1 for e in rfq["evaluation"] if e["lot"] == entry["lot"]),
+            "won": rfq["awards"].get(entry["lot"]) == entry["bid"],
+        }
+        for entry in rfq["evaluation"]
+        if entry["bidder"] == actor.organisation_id
+    ]
+    if not lots:
         raise NotFound("bid")
-    return {
-        **mine,
-        "bidders": len(rfq["evaluation"]),
-        "won": mine["bid"] == str(rfq["awarded_bid"]),
-        "standstill_ends_at": rfq["standstill_ends_at"],
-    }
+    return {"lots": lots, "won": any(e["won"] for e in lots), "standstill_ends_at": rfq["standstill_ends_at"]}
 
 
 async def opened_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
@@ -933,14 +964,17 @@ async def opened_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[di
     if rfq["opened_at"] is None:
         return []
     bids = await _active_bids(rfq["id"])
-    ranks = {entry["bid"]: entry for entry in rfq["evaluation"]}
+    items = await _priced_items(rfq["id"])
     files = await _files_of([bid["id"] for bid in bids])
     for bid in bids:
-        bid["ranking"] = ranks.get(str(bid["id"]))
+        bid["rankings"] = {e["lot"]: e for e in rfq["evaluation"] if e["bid"] == str(bid["id"])}
+        bid["lot_totals"] = {
+            lot: format(total, "f") for lot, total in lot_totals(items, bid["content"]["prices"]).items()
+        }
         bid["files"] = files.get(bid["id"], [])
         bid["awaits_confirmation"] = awaits_reconfirmation(bid["confirmed_deadline"], rfq["deadline"])
     await audit.append(ctx, actor.user_id, "bid.read", str(rfq["id"]), {"bids": [str(b["id"]) for b in bids]})
-    return sorted(bids, key=lambda b: (b["ranking"]["rank"] if b["ranking"] else 0, b["received_at"]))
+    return bids
 
 
 async def buyer_rfqs(actor: Actor) -> list[dict[str, Any]]:

@@ -220,12 +220,19 @@ async def _actor(email: str) -> Actor:
     )
 
 
-DEMO_RFQS = [
-    # (title, days from now to the deadline, how far it goes, buyer)
-    ("Ventilated brake discs for the 2027 platform", 10, "open", "buyer@demo.market"),
-    ("Wiring harnesses, pilot batch", -1, "closed", "buyer@demo.market"),
-    ("Forged steering knuckles", -20, "awarded", "buyer@demo.market"),
-    ("Solid-wood dining chairs, spring collection", 30, "draft", "buyer.furniture@demo.market"),
+DEMO_RFQS: list[tuple[str, int, str, str, tuple[str, ...]]] = [
+    # (title, days from now to the deadline, how far it goes, buyer, lots: one item in each)
+    ("Ventilated brake discs for the 2027 platform", 10, "open", "buyer@demo.market", ()),
+    ("Wiring harnesses, pilot batch", -1, "closed", "buyer@demo.market", ()),
+    ("Forged steering knuckles", -20, "awarded", "buyer@demo.market", ()),
+    ("Solid-wood dining chairs, spring collection", 30, "draft", "buyer.furniture@demo.market", ()),
+    (
+        "Seat frames and upholstery fabric",
+        -12,
+        "awarded",
+        "buyer.furniture@demo.market",
+        ("Steel seat frames", "Upholstery fabric"),
+    ),
 ]
 BIDDERS = ("sme@demo.market", "sme.br@demo.market")
 
@@ -237,7 +244,7 @@ async def load_demo_rfqs(ctx: ServiceContext, ids: dict[str, str]) -> int:
 
     now = ctx.now()
     made = 0
-    for index, (title, days, phase, buyer_email) in enumerate(DEMO_RFQS):
+    for index, (title, days, phase, buyer_email, lots) in enumerate(DEMO_RFQS):
         if await Rfq.exists().where(Rfq.title == title):
             continue
         deadline = now + dt.timedelta(days=days)
@@ -258,6 +265,12 @@ async def load_demo_rfqs(ctx: ServiceContext, ids: dict[str, str]) -> int:
                 {"description": title.split(",")[0], "quantity": str(1000 * (index + 1)), "unit": "pieces"}
             ],
         }
+        if lots:
+            body["lots"] = [{"title": lot} for lot in lots]
+            body["items"] = [
+                {"description": lot, "quantity": str(500 * n), "unit": "pieces", "lot": str(n)}
+                for n, lot in enumerate(lots, start=1)
+            ]
         row = await rfqs.create_rfq(at(start), buyer, body)
         made += 1
         if phase == "draft":
@@ -266,7 +279,12 @@ async def load_demo_rfqs(ctx: ServiceContext, ids: dict[str, str]) -> int:
         rfq = await rfqs.get_rfq(buyer, str(row["id"]))
         for n, email in enumerate(BIDDERS):
             bidder = await _actor(email)
-            prices = {str(item["id"]): f"{12 + n * 1.5 + index:.2f}" for item in rfq["items"]}
+            # with lots, the first bidder bids on every lot and the second on the last one only
+            prices = {
+                str(item["id"]): f"{12 + n * 1.5 + index + position:.2f}"
+                for position, item in enumerate(rfq["items"])
+                if n == 0 or item["lot"] in ("", str(len(lots)))
+            }
             try:
                 await rfqs.submit_bid(
                     at(start + dt.timedelta(days=2 + n)),
@@ -282,7 +300,8 @@ async def load_demo_rfqs(ctx: ServiceContext, ids: dict[str, str]) -> int:
             await rfqs.open_bids(at(after), buyer, str(row["id"]))
             ranking = await rfqs.evaluate_bids(at(after), buyer, str(row["id"]))
             if ranking:
-                await rfqs.award(at(after + dt.timedelta(hours=1)), buyer, str(row["id"]), ranking[0]["bid"])
+                best = {entry["lot"]: entry["bid"] for entry in ranking if entry["rank"] == 1}
+                await rfqs.award(at(after + dt.timedelta(hours=1)), buyer, str(row["id"]), best)
     return made
 
 

@@ -31,6 +31,7 @@ from market.web.pages import field_errors, login_guard, need, redirect, render
 from market.web.templating import COUNTRY_TIMEZONES
 
 ITEM_ROWS = 5
+LOT_ROWS = 3
 PER_PAGE = 20
 
 
@@ -47,10 +48,14 @@ def _form_to_rfq(form: Any, country: str) -> dict[str, Any]:
     items = []
     for n in range(ITEM_ROWS):
         row = {
-            k: str(form.get(f"item{n}_{k}", "")).strip() for k in ("description", "quantity", "unit", "cpv")
+            k: str(form.get(f"item{n}_{k}", "")).strip()
+            for k in ("description", "quantity", "unit", "cpv", "lot")
         }
-        if any(row.values()):
+        if any(value for key, value in row.items() if key != "lot"):
             items.append(row)
+    titles = [str(form.get(f"lot{n}_title", "")).strip() for n in range(LOT_ROWS)]
+    while titles and not titles[-1]:
+        titles.pop()  # lots up to the last one named; a blank one before it is an error to fix
     return {
         "title": str(form.get("title", "")),
         "description": str(form.get("description", "")),
@@ -74,6 +79,7 @@ def _form_to_rfq(form: Any, country: str) -> dict[str, Any]:
         "allow_consortia": form.get("allow_consortia") == "yes",
         "deadline": _local_deadline(str(form.get("deadline", "")), country) if form.get("deadline") else "",
         "items": items,
+        "lots": [{"title": title} for title in titles],
     }
 
 
@@ -83,8 +89,8 @@ def _form_names(errors: dict[str, str]) -> dict[str, str]:
     named: dict[str, str] = {}
     for path, message in errors.items():
         parts = path.split(".")
-        if parts[0] == "items" and len(parts) == 3:
-            name = f"item{parts[1]}_{parts[2]}"
+        if parts[0] in ("items", "lots") and len(parts) == 3:
+            name = f"{parts[0][:-1]}{parts[1]}_{parts[2]}"
         elif parts[0] == "translations" and len(parts) >= 2:
             name = f"{parts[2] if len(parts) == 3 else 'title'}_{parts[1]}"
         elif parts[0] == "requirements" and len(parts) == 2:
@@ -105,6 +111,8 @@ def _choices() -> dict[str, Any]:
         "certificate_types": [(t.value, gettext(CERTIFICATE_LABELS[t])) for t in CertificateType],
         "countries": [(c.value, gettext(COUNTRY_LABELS[c])) for c in Country],
         "item_rows": ITEM_ROWS,
+        "lot_rows": LOT_ROWS,
+        "lot_options": [(str(n), str(n)) for n in range(1, LOT_ROWS + 1)],
         "rfq_languages": [(code, gettext(LANGUAGE_LABELS[code])) for code in RFQ_LANGUAGES],
     }
 
@@ -135,6 +143,22 @@ def _remaining(deadline: dt.datetime | None, now: dt.datetime) -> str:
         hours=left.seconds // 3600,
         minutes=(left.seconds % 3600) // 60,
     )
+
+
+def _lots_of(rfq: dict[str, Any]) -> list[dict[str, Any]]:
+    """The RFQ's lots with their items; one untitled lot ``""`` holds every item when it has none."""
+    lots = rfq["lots"] or [{"id": "", "title": ""}]
+    return [{**lot, "items": [i for i in rfq["items"] if i["lot"] == lot["id"]]} for lot in lots]
+
+
+def _comparison(lots: list[dict[str, Any]], opened: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For each lot, the opened bids on it, best ranked first (by receipt before evaluation)."""
+    tables = []
+    for lot in lots:
+        bids = [bid for bid in opened if lot["id"] in bid["lot_totals"]]
+        bids.sort(key=lambda b: (b["rankings"][lot["id"]]["rank"] if b["rankings"] else 0, b["received_at"]))
+        tables.append({**lot, "bids": bids})
+    return tables
 
 
 class RfqPages(Controller):
@@ -263,8 +287,10 @@ class RfqPages(Controller):
         labels = {key.value: gettext(label) for key, label in STATUS_LABELS.items()}
         context["live_labels"] = json.dumps(labels)
         context["answered"] = sum(1 for q in context["questions"] if q["answered_at"])
+        context["lots"] = _lots_of(rfq)
         if own:
             context["opened"] = await rfqs.opened_bids(ctx, me.actor, rfq_id)
+            context["comparison"] = _comparison(context["lots"], context["opened"])
         if me.actor.organisation_kind.value == "sme_supplier":
             result = await readiness.check(ctx, me.actor, me.actor.organisation_id, context["requirements"])
             context["eligible"] = result.eligible
@@ -426,7 +452,12 @@ class RfqPages(Controller):
             elif action == "evaluate":
                 await rfqs.evaluate_bids(ctx, me.actor, rfq_id)
             elif action == "award":
-                await rfqs.award(ctx, me.actor, rfq_id, str(form.get("bid", "")))
+                choice = {
+                    key.removeprefix("award_"): (None if value == "none" else str(value))
+                    for key, value in form.items()
+                    if key.startswith("award_")
+                }
+                await rfqs.award(ctx, me.actor, rfq_id, choice)
             elif action == "unsuccessful":
                 await rfqs.declare_unsuccessful(ctx, me.actor, rfq_id, str(form.get("reason", "")))
         except DomainError as error:

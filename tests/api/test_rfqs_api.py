@@ -235,8 +235,11 @@ async def test_evaluate_award_and_debriefs(client, ctx, clock) -> None:
     assert awarded.status_code == 200 and awarded.json()["status"] == "awarded"
     loser = (await client.get(f"/api/v1/rfqs/{rfq['id']}/debrief", headers=bearer(first_token))).json()
     winner = (await client.get(f"/api/v1/rfqs/{rfq['id']}/debrief", headers=bearer(second_token))).json()
-    assert (loser["rank"], loser["won"], winner["rank"], winner["won"]) == (2, False, 1, True)
-    assert loser["bidders"] == 2 and "44.00" not in str(loser)
+    assert awarded.json()["awards"] == {"": ranking[0]["bid"]}
+    assert [(e["lot"], e["rank"], e["won"]) for e in loser["lots"]] == [("", 2, False)]
+    assert [(e["lot"], e["rank"], e["won"]) for e in winner["lots"]] == [("", 1, True)]
+    assert (loser["won"], winner["won"]) == (False, True)
+    assert loser["lots"][0]["bidders"] == 2 and "44.00" not in str(loser)
     assert (await audit.verify()).problem is None
 
 

@@ -14,13 +14,20 @@ async def test_demo_data_is_complete_valid_and_loads_once(ctx) -> None:
     second = await load_demo_data(ctx)
     assert first["organisations"] == 46 and first["users"] == 11 and first["assessments"] >= 40
     assert second == {"organisations": 0, "users": 0, "assessments": 0, "rfqs": 0}
-    assert first["rfqs"] == 4
+    assert first["rfqs"] == 5
     statuses = {}
     from market.services.rfqs import rfq_status
 
     for row in await Rfq.select():
         statuses[row["title"]] = rfq_status(row, ctx.now()).value
-    assert sorted(statuses.values()) == ["awarded", "closed", "draft", "published"]
+    assert sorted(statuses.values()) == ["awarded", "awarded", "closed", "draft", "published"]
+    lotted = (
+        await Rfq.select()
+        .where(Rfq.title == "Seat frames and upholstery fabric")
+        .first()
+        .output(load_json=True)
+    )
+    assert [lot["id"] for lot in lotted["lots"]] == ["1", "2"] and set(lotted["awards"]) == {"1", "2"}
     assert await Bid.count().where(Bid.status == "active") >= 5
     assert (await audit.verify()).problem is None
     orgs = await Organisation.select()

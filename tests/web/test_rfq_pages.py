@@ -115,9 +115,9 @@ async def test_buyer_posts_sme_bids_buyer_opens_evaluates_awards_sme_sees_debrie
             assert done.status_code == 303
             page = await buyer_browser.get(url)
         assert "7.25" in page.text and "matches the receipt" in page.text
-        bid_id = re.search(r'name="bid" value="([^"]+)"', page.text).group(1)
+        bid_id = re.search(r'name="award_">\s*<option value="([^"]+)"', page.text).group(1)
         await buyer_browser.post(
-            f"{url}/action", data={"action": "award", "bid": bid_id, "_csrf_token": csrf_from(page.text)}
+            f"{url}/action", data={"action": "award", "award_": bid_id, "_csrf_token": csrf_from(page.text)}
         )
         debrief = await sme_browser.get(url)
         assert "Your bid won." in debrief.text
@@ -165,3 +165,81 @@ async def test_questions_through_the_portal(app, ctx, clock) -> None:
         await portal_login(other_browser, other["email"], PASSWORD)
         seen = await other_browser.get(url)
         assert "B flute." in seen.text and sme_org["legal_name"] not in seen.text
+
+
+async def test_lots_through_the_portal(app, ctx, clock) -> None:
+    """The buyer names two lots and puts each item in one; a supplier prices only the second lot;
+    the buyer compares lot by lot, awards lot 2 and passes over nothing else (lot 1 has no bid)."""
+    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
+    _, sme = await organisation_with_admin(ctx)
+    async with (
+        client_for(app, "198.51.100.91") as buyer_browser,
+        client_for(app, "198.51.100.92") as sme_browser,
+    ):
+        await portal_login(buyer_browser, buyer["email"], PASSWORD)
+        form = {
+            "title": "Uniforms and their delivery",
+            "currency": "PYG",
+            "deadline": (clock() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+            "lot0_title": "Uniforms",
+            "lot1_title": "Delivery",
+            "item0_description": "Work shirt",
+            "item0_quantity": "300",
+            "item0_unit": "pieces",
+            "item0_lot": "1",
+            "item1_description": "Delivery to three sites",
+            "item1_quantity": "3",
+            "item1_unit": "trips",
+            "item1_lot": "",
+            "weight_price": "100",
+            "weight_lead_time": "0",
+            "weight_quality": "0",
+            "min_level": "L0",
+        }
+        unplaced = await post_form(buyer_browser, "/rfqs/new", "/rfqs/new", form)
+        assert unplaced.status_code == 422
+        assert 'id="e-item1_lot"' in unplaced.text and 'id="e-lot1_title"' in unplaced.text
+        assert 'value="Delivery"' in unplaced.text  # nothing typed is lost
+        made = await post_form(buyer_browser, "/rfqs/new", "/rfqs/new", {**form, "item1_lot": "2"})
+        assert made.status_code == 303
+        url = made.headers["location"]
+        page = await buyer_browser.get(url)
+        assert "2: Delivery" in page.text
+        await buyer_browser.post(
+            f"{url}/action", data={"action": "publish", "_csrf_token": csrf_from(page.text)}
+        )
+
+        await portal_login(sme_browser, sme["email"], PASSWORD)
+        rfq_page = await sme_browser.get(url)
+        assert "Lot 1: Uniforms" in rfq_page.text and "Leave this lot" in rfq_page.text
+        shirt, trips = re.findall(r'name="(price_[0-9a-f-]+)"', rfq_page.text)
+        fields = {
+            "lead_time_days": "9",
+            "validity_days": "30",
+            "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', rfq_page.text).group(1),
+            "_csrf_token": csrf_from(rfq_page.text),
+        }
+        none = await sme_browser.post(f"{url}/bid", data={shirt: "", trips: "", **fields})
+        assert none.status_code == 422 and "at least one lot" in none.text
+        sent = await sme_browser.post(f"{url}/bid", data={shirt: "", trips: "250000", **fields})
+        assert sent.status_code == 201 and "Lots bid on: 2" in sent.text
+
+        rfq = await Rfq.select(Rfq.deadline).where(Rfq.title == "Uniforms and their delivery").first()
+        clock.current = rfq["deadline"] + dt.timedelta(seconds=1)
+        await portal_login(buyer_browser, buyer["email"], PASSWORD)  # the sessions ended meanwhile
+        await portal_login(sme_browser, sme["email"], PASSWORD)
+        page = await buyer_browser.get(url)
+        for action in ("open", "evaluate"):
+            await buyer_browser.post(
+                f"{url}/action", data={"action": action, "_csrf_token": csrf_from(page.text)}
+            )
+            page = await buyer_browser.get(url)
+        assert "No bid on this lot." in page.text and "Award lot 2 to" in page.text
+        assert 'name="award_1"' not in page.text
+        bid_id = re.search(r'name="award_2">\s*<option value="([^"]+)"', page.text).group(1)
+        done = await buyer_browser.post(
+            f"{url}/action", data={"action": "award", "award_2": bid_id, "_csrf_token": csrf_from(page.text)}
+        )
+        assert done.status_code == 303
+        debrief = await sme_browser.get(url)
+        assert "Lot 2: Delivery" in debrief.text and "Your bid won." in debrief.text

@@ -5,20 +5,26 @@ from decimal import Decimal
 
 import pytest
 
-from market.domain.errors import DomainError, ValidationFailed
+from market.domain.errors import DomainError, FieldCollector, ValidationFailed
 from market.domain.rfq import (
+    WHOLE,
     AwardCriteria,
     BidForEvaluation,
+    PricedItem,
     RfqFacts,
     RfqStatus,
     bid_hash,
     check_amend,
+    check_award,
     check_bid_change,
     check_cancel,
     check_open,
     check_publish,
     evaluate,
+    item_lots,
+    lot_totals,
     may_see_bid_contents,
+    parse_lots,
     status,
     validate_bid,
 )
@@ -102,10 +108,15 @@ def test_bid_hash_is_canonical() -> None:
     assert bid_hash(a) != bid_hash({**a, "lead_time_days": 11})
 
 
+def item(item_id: str, lot: str = WHOLE, quantity: str = "1") -> PricedItem:
+    return PricedItem(item_id, lot, Decimal(quantity))
+
+
 def test_bid_validation_reports_every_field() -> None:
     with pytest.raises(ValidationFailed) as caught:
         validate_bid(
-            ["i1", "i2"], {"prices": {"i1": "-1", "i2": "abc"}, "lead_time_days": "0", "validity_days": "x"}
+            [item("i1"), item("i2")],
+            {"prices": {"i1": "-1", "i2": "abc"}, "lead_time_days": "0", "validity_days": "x"},
         )
     assert {f.field for f in caught.value.fields} == {
         "prices.i1",
@@ -113,8 +124,8 @@ def test_bid_validation_reports_every_field() -> None:
         "lead_time_days",
         "validity_days",
     }
-    ok = validate_bid(["i1"], {"prices": {"i1": "12,5"}, "lead_time_days": "10", "validity_days": "30"})
-    assert ok["prices"] == {"i1": "12.50"}
+    ok = validate_bid([item("i1")], {"prices": {"i1": "12,5"}, "lead_time_days": "10", "validity_days": "30"})
+    assert ok["prices"] == {"i1": "12.50"} and ok["lots"] == []
 
 
 def bid(bid_id: str, price: str, lead: int, level: int, minute: int) -> BidForEvaluation:
@@ -138,3 +149,79 @@ def test_weighted_scoring_by_published_weights() -> None:
     assert [r.bid_id for r in ranked] == ["fast", "cheap"]
     with pytest.raises(DomainError):
         AwardCriteria(price=50, lead_time=30, quality=30)
+
+
+# -- lots ---------------------------------------------------------------------------------------
+
+LOTTED = [item("a1", "1", "10"), item("a2", "1", "2"), item("b1", "2", "5")]
+TERMS = {"lead_time_days": "10", "validity_days": "30"}
+
+
+def test_lots_are_numbered_and_every_item_sits_in_one() -> None:
+    errors = FieldCollector()
+    lots = parse_lots([{"title": "Fresh fruit"}, {"title": "Transport"}], errors)
+    assert lots == [{"id": "1", "title": "Fresh fruit"}, {"id": "2", "title": "Transport"}]
+    assert item_lots(lots, [{"lot": 1}, {"lot": "2"}, {"lot": 2}], errors) == ["1", "2", "2"]
+    assert not errors.errors
+    errors = FieldCollector()
+    lots = parse_lots([{"title": "Fresh fruit"}, {"title": ""}, {"title": "Transport"}], errors)
+    item_lots(lots, [{"lot": 1}, {"lot": 7}, {}], errors)
+    assert {(e.field, e.code) for e in errors.errors} == {
+        ("lots.1.title", "rfq.lot_title"),
+        ("items.1.lot", "rfq.item_lot"),
+        ("items.2.lot", "rfq.item_lot"),
+        ("lots.1.title", "rfq.lot_empty"),
+        ("lots.2.title", "rfq.lot_empty"),
+    }
+    errors = FieldCollector()
+    assert item_lots([], [{"lot": 1}, {}], errors) == [WHOLE, WHOLE]
+    assert [e.code for e in errors.errors] == ["rfq.item_lot_none"]
+
+
+def test_a_bid_covers_the_lots_it_prices_fully() -> None:
+    content = validate_bid(LOTTED, {"prices": {"b1": "3"}, **TERMS})
+    assert content["lots"] == ["2"] and content["prices"] == {"b1": "3.00"}
+    assert lot_totals(LOTTED, content["prices"]) == {"2": Decimal("15.00")}
+    both = validate_bid(LOTTED, {"prices": {"a1": "1", "a2": "2.5", "b1": "3"}, **TERMS})
+    assert both["lots"] == ["1", "2"]
+    assert lot_totals(LOTTED, both["prices"]) == {"1": Decimal("15.00"), "2": Decimal("15.00")}
+    with pytest.raises(ValidationFailed) as partly:
+        validate_bid(LOTTED, {"prices": {"a1": "1"}, **TERMS})
+    assert [(f.field, f.code) for f in partly.value.fields] == [("prices.a2", "bid.price_invalid")]
+    with pytest.raises(ValidationFailed) as none:
+        validate_bid(LOTTED, {"prices": {"a1": " ", "b1": ""}, **TERMS})
+    assert [(f.field, f.code) for f in none.value.fields] == [("prices", "bid.no_lot")]
+
+
+def test_each_lot_is_ranked_among_its_own_bids() -> None:
+    def on(lot: str, bid_id: str, price: str, minute: int) -> BidForEvaluation:
+        return BidForEvaluation(bid_id, Decimal(price), 10, 2, NOW + dt.timedelta(minutes=minute), lot)
+
+    ranked = evaluate(AwardCriteria(), [on("1", "x", "100", 1), on("1", "y", "80", 2), on("2", "x", "50", 1)])
+    assert [(r.lot, r.bid_id, r.rank, r.lot_price) for r in ranked] == [
+        ("1", "y", 1, Decimal("80")),
+        ("1", "x", 2, Decimal("100")),
+        ("2", "x", 1, Decimal("50")),
+    ]
+    assert ranked[2].price_score == Decimal("100.00")  # alone on lot 2, not compared with lot 1
+
+
+def test_award_names_a_ranked_bid_or_none_for_every_lot() -> None:
+    ranking = [{"lot": "1", "bid": "x"}, {"lot": "1", "bid": "y"}, {"lot": "2", "bid": "x"}]
+    assert check_award(ranking, {"1": "y", "2": None}) == {"1": "y"}
+    assert check_award(ranking, {"1": "x", "2": "x"}) == {"1": "x", "2": "x"}
+    with pytest.raises(ValidationFailed) as caught:
+        check_award(ranking, {"1": "z", "3": "x"})
+    assert {(f.field, f.code) for f in caught.value.fields} == {
+        ("lots.1", "award.bid_unknown"),
+        ("lots.2", "award.lot_missing"),
+        ("lots.3", "award.lot_unknown"),
+    }
+    with pytest.raises(DomainError) as nothing:
+        check_award(ranking, {"1": None, "2": None})
+    assert nothing.value.code == "award.none"
+    whole = [{"lot": WHOLE, "bid": "x"}]
+    assert check_award(whole, {WHOLE: "x"}) == {WHOLE: "x"}
+    with pytest.raises(ValidationFailed) as missing:
+        check_award(whole, {})
+    assert [(f.field, f.code) for f in missing.value.fields] == [("bid", "award.lot_missing")]
