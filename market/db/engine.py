@@ -163,6 +163,11 @@ class PooledSQLiteEngine(SQLiteEngine):
         sql, args = querystring.compile_string(engine_type=self.engine_type)
         if self.log_queries:
             self.print_query(query_id=self.get_query_id(), query=str(querystring))
+        return await self.run_sql(sql, args)
+
+    async def run_sql(self, sql: str, args: list[Any]) -> list[dict]:
+        """Compiled SQL (``?`` markers): in the current transaction, else on a reader (``SELECT``)
+        or the writer."""
         current = self.current_transaction.get()
         if current is not None:
             return await self._execute(current.connection, sql, args)

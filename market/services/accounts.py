@@ -238,9 +238,21 @@ async def resolve_api_token(ctx: ServiceContext, secret: str) -> SignedIn | None
         return None
     now = ctx.now()
     if row["token_last_used_at"] is None or now - row["token_last_used_at"] > LAST_USED_RESOLUTION:
-        # Coarse on purpose: one write per token every few minutes, not one per request.
-        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["token_id"])
+        # Coarse on purpose: stamped at most every few minutes per token, and the stamps of a burst
+        # of requests are written together a moment later, off the request's path.
+        ctx.token_uses[row["token_id"]] = now
+        ctx.coalesce("api-token-uses", TOKEN_USES_DELAY, lambda: _record_token_uses(ctx))
     return _holder(row)
+
+
+TOKEN_USES_DELAY = 1.0  # seconds
+
+
+async def _record_token_uses(ctx: ServiceContext) -> None:
+    uses, ctx.token_uses = ctx.token_uses, {}
+    async with ctx.transaction():
+        for token_id, moment in uses.items():
+            await raw.rows(ApiToken, "UPDATE api_token SET last_used_at = {} WHERE id = {}", moment, token_id)
 
 
 # -- people -------------------------------------------------------------------------------------

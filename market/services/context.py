@@ -75,6 +75,9 @@ class ServiceContext:
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     mail_sender: MailSender = outbox_sender
     events: EventSink = no_listeners
+    coalescing: set[str] = field(default_factory=set)
+    #: API tokens used since the last batch of last-use stamps was written (accounts.py)
+    token_uses: dict[uuid.UUID, dt.datetime] = field(default_factory=dict)
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -100,6 +103,22 @@ class ServiceContext:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
         return task
+
+    def coalesce(self, key: str, delay: float, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Run ``work()`` once, ``delay`` seconds from now, however often this is asked for ``key``
+        meanwhile: one write or one live event for a burst of requests instead of one each."""
+        if key in self.coalescing:
+            return
+        self.coalescing.add(key)
+
+        async def later() -> None:
+            try:
+                await asyncio.sleep(delay)
+            finally:
+                self.coalescing.discard(key)
+            await work()
+
+        self.spawn(later(), key)
 
     async def stop_background(self) -> None:
         for task in list(self.tasks):

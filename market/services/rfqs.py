@@ -512,7 +512,7 @@ async def submit_bid(
             if winner is not None:
                 return winner
         raise
-    await _announce_bids(ctx, rfq["id"])
+    _announce_bids(ctx, rfq["id"])
     return Receipt(str(bid_id), now, digest)
 
 
@@ -675,7 +675,7 @@ async def withdraw_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
         "bid.withdrawn",
         lambda _rfq, now: ({Bid.status: WITHDRAWN, Bid.ended_at: now}, {}),
     )
-    await _announce_bids(ctx, rfq["id"])
+    _announce_bids(ctx, rfq["id"])
 
 
 async def my_bid(actor: Actor, rfq_id: str) -> dict[str, Any] | None:
@@ -808,8 +808,17 @@ async def announce_state(ctx: ServiceContext, rfq_id: uuid.UUID) -> None:
     ctx.announce(rfq_channel(rfq_id), await live_state(ctx, rfq_id))
 
 
-async def _announce_bids(ctx: ServiceContext, rfq_id: uuid.UUID) -> None:
-    ctx.announce(rfq_channel(rfq_id), {"type": "bids", "count": await _bid_count(rfq_id)})
+LIVE_COUNT_DELAY = 0.05  # seconds: a burst of bids gives one count per RFQ, not one per bid
+
+
+def _announce_bids(ctx: ServiceContext, rfq_id: uuid.UUID) -> None:
+    """Tell the RFQ's live pages the number of bids (never anything about them), counted once for
+    a burst of bids so a deadline rush costs one query and one message per page per moment."""
+
+    async def count_and_tell() -> None:
+        ctx.announce(rfq_channel(rfq_id), {"type": "bids", "count": await _bid_count(rfq_id)})
+
+    ctx.coalesce(f"bid-count:{rfq_id}", LIVE_COUNT_DELAY, count_and_tell)
 
 
 async def published_since(moment: dt.datetime) -> int:

@@ -131,7 +131,8 @@ def need(request: Request[Any, Any, Any]) -> SignedIn:
     return user
 
 
-def login_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def login_guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    # async: Litestar runs a plain function guard in a worker thread, a hop on every request
     if connection.scope.get("user") is None:
         raise NotAuthorizedException()
 
