@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 
 from market.db.tables import ApiToken, AppUser, Organisation, UserSession
 from market.domain.organisations import OrganisationKind as K
-from market.services.accounts import resolve_api_token
+from market.services.accounts import TOKEN_USES_DELAY, resolve_api_token
 from tests.conftest import api_token_for, bearer
 from tests.factories import PASSWORD, invalid_cnpj, member_of, organisation_with_admin, profile, unique_email
 
@@ -246,3 +247,15 @@ async def test_openapi_schema_is_served(client) -> None:
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert "/api/v1/organisations/{org_id}" in paths and "/api/v1/signup" in paths
+
+
+async def test_a_tokens_last_use_is_stamped_a_moment_later_once_per_burst(client, ctx, clock) -> None:
+    _, admin = await organisation_with_admin(ctx)
+    token = await api_token_for(ctx, admin)
+    for _ in range(5):
+        assert (await client.get("/api/v1/me", headers=bearer(token))).status_code == 200
+    stamped = await ApiToken.select(ApiToken.last_used_at).where(ApiToken.user == admin["id"]).first()
+    assert stamped["last_used_at"] is None  # off the request's path: not written yet
+    await asyncio.sleep(TOKEN_USES_DELAY + 0.5)
+    stamped = await ApiToken.select(ApiToken.last_used_at).where(ApiToken.user == admin["id"]).first()
+    assert stamped["last_used_at"] == clock()

@@ -8,7 +8,9 @@ import uuid
 import pytest
 from piccolo.engine.postgres import PostgresEngine
 
+from market.db import raw
 from market.db.engine import PooledSQLiteEngine
+from market.db.raw import compiled
 from market.db.tables import Organisation, Outbox
 from market.services.context import ServiceContext
 from tests.factories import profile
@@ -101,3 +103,50 @@ async def test_two_databases_migrated_in_one_process_each_get_the_schema(tmp_pat
             assert {"organisation", "app_user", "migration"} <= {t["name"] for t in tables}
         finally:
             await stop_engine(engine)
+
+
+def test_fixed_sql_gets_each_engines_parameter_markers() -> None:
+    sql = "SELECT id FROM bid WHERE rfq = {} AND bidder = {} AND status = {}"
+    assert compiled(sql, "sqlite") == "SELECT id FROM bid WHERE rfq = ? AND bidder = ? AND status = ?"
+    assert compiled(sql, "postgres") == "SELECT id FROM bid WHERE rfq = $1 AND bidder = $2 AND status = $3"
+
+
+async def test_fixed_sql_reads_and_writes_inside_and_outside_transactions(ctx: ServiceContext) -> None:
+    """The same rows and types as Piccolo's own queries; a rolled-back write leaves nothing."""
+    row_id = uuid.uuid4()
+    async with ctx.transaction():
+        await raw.rows(
+            Outbox,
+            "INSERT INTO outbox (id, recipient, subject, body, created_at) VALUES ({}, {}, {}, {}, {})",
+            row_id,
+            "fixed@example.com",
+            "s",
+            "b",
+            ctx.now(),
+        )
+        inside = await raw.first(Outbox, "SELECT id, created_at FROM outbox WHERE id = {}", row_id)
+    ours = await raw.first(Outbox, "SELECT id, recipient, created_at FROM outbox WHERE id = {}", row_id)
+    piccolos = (
+        await Outbox.select(Outbox.id, Outbox.recipient, Outbox.created_at).where(Outbox.id == row_id).first()
+    )
+    assert inside is not None and inside["id"] == row_id
+    assert ours == piccolos and isinstance(ours["id"], uuid.UUID)
+    with pytest.raises(RuntimeError):
+        async with ctx.transaction():
+            await raw.rows(Outbox, "DELETE FROM outbox WHERE id = {}", row_id)
+            raise RuntimeError("roll back")
+    assert await raw.first(Outbox, "SELECT id FROM outbox WHERE id = {}", row_id) is not None
+
+
+async def test_a_burst_of_requests_coalesces_into_one_run(ctx: ServiceContext) -> None:
+    runs: list[int] = []
+
+    async def work() -> None:
+        runs.append(len(runs))
+
+    for _ in range(50):
+        ctx.coalesce("burst", 0.01, work)
+    await asyncio.sleep(0.05)
+    ctx.coalesce("burst", 0.01, work)  # after the run, the next burst runs again
+    await asyncio.sleep(0.05)
+    assert runs == [0, 1]
