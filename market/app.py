@@ -23,6 +23,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 
 from market.api.agencies import AgencyController
+from market.api.consortia import ConsortiumController
 from market.api.controllers import API_CONTROLLERS
 from market.api.errors import api_exception_response
 from market.api.readiness import ReadinessController
@@ -34,6 +35,7 @@ from market.services import certificates, onboarding
 from market.services.context import ServiceContext, utc_now
 from market.settings import PROJECT_ROOT, Settings, load_settings
 from market.web.agencies import WEB_AGENCY_CONTROLLERS
+from market.web.consortia import ConsortiumPages
 from market.web.middleware import RequestContextMiddleware, add_security_headers
 from market.web.pages import WEB_CONTROLLERS, web_exception_response
 from market.web.readiness import CertificatePages, ReadinessPages
@@ -88,11 +90,13 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
             RfqController,
             AwardController,
             QuestionController,
+            ConsortiumController,
             *WEB_CONTROLLERS,
             ReadinessPages,
             CertificatePages,
             *WEB_AGENCY_CONTROLLERS,
             RfqPages,
+            ConsortiumPages,
             *LIVE_HANDLERS,
             create_static_files_router(
                 path="/static",

@@ -316,6 +316,7 @@ class Bid(Table, tablename="bid"):
     ended_at = Timestamptz(null=True, default=None)
     # The deadline the bidder last confirmed its bid for; after an amendment it is asked again.
     confirmed_deadline = Timestamptz(null=True, default=None)
+    consortium = UUID(null=True, default=None)  # a joint bid: the consortium that submits it
 
 
 class BidFile(Table, tablename="bid_file"):
@@ -343,6 +344,42 @@ class RfqQuestion(Table, tablename="rfq_question"):
     answered_by = UUID(null=True, default=None)
 
 
+class Consortium(Table, tablename="consortium"):
+    """SMEs bidding together on one RFQ (domain/consortium.py). Visible to its members only."""
+
+    id = UUID(primary_key=True)
+    rfq = ForeignKey(references=Rfq, on_delete=OnDelete.cascade, index=True)
+    lead = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=12)
+    lots = JSON(default="[]")  # the lots it bids on; empty: all of them
+    created_at = Timestamptz()
+
+
+class ConsortiumMember(Table, tablename="consortium_member"):
+    id = UUID(primary_key=True)
+    consortium = ForeignKey(references=Consortium, on_delete=OnDelete.cascade, index=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    status = Varchar(length=12)
+    share = Varchar(length=12)  # percent, an exact decimal
+    items = JSON(default="[]")  # vertical: the item ids it supplies
+    link = Varchar(length=20, default="")  # the value-chain link it supplies, if any
+    liability_accepted_at = Timestamptz(null=True, default=None)
+    invited_at = Timestamptz()
+    answered_at = Timestamptz(null=True, default=None)
+
+
+class BidSeat(Table, tablename="bid_seat"):
+    """A firm's place in one competing bid on one lot of an RFQ ("" without lots), alone or in a
+    consortium. Unique per (rfq, lot, organisation) (migration 0020): the database holds the
+    one-bid-per-firm rule even when two bids race to include the same firm."""
+
+    id = UUID(primary_key=True)
+    rfq = ForeignKey(references=Rfq, on_delete=OnDelete.cascade, index=True)
+    lot = Varchar(length=10, default="")
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    holder = Varchar(length=60)  # "bid:<bidder id>" for a firm alone, "consortium:<id>" otherwise
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     AppUser,
@@ -365,4 +402,7 @@ ALL_TABLES: list[type[Table]] = [
     Bid,
     BidFile,
     RfqQuestion,
+    Consortium,
+    ConsortiumMember,
+    BidSeat,
 ]

@@ -22,6 +22,7 @@ from market.domain.rfq import (
     CURRENCIES,
     DEFAULT_STANDSTILL,
     RFQ_LANGUAGES,
+    WHOLE,
     AwardCriteria,
     BidForEvaluation,
     PricedItem,
@@ -52,6 +53,7 @@ from market.services.certificates import Upload, safe_filename, sniff
 from market.services.context import ServiceContext, load_by_id, parse_id
 from market.services.notifications import notify
 from market.services.readiness import passport
+from market.services.seats import claim_seats, release_seats, solo_holder
 
 ACTIVE, SUPERSEDED, WITHDRAWN = "active", "superseded", "withdrawn"
 MAX_PER_PAGE = 100
@@ -503,6 +505,9 @@ async def submit_bid(
             )
             for document in documents:
                 await BidFile.insert(BidFile(id=uuid.uuid4(), bid=bid_id, **document))
+            if current["allow_consortia"]:  # then a firm may be in a joint bid too: one seat per lot
+                await release_seats(rfq["id"], bidder, solo_holder(bidder))
+                await claim_seats(rfq["id"], content["lots"] or [WHOLE], bidder, solo_holder(bidder))
             await audit.append(
                 ctx, actor.user_id, "bid.submitted", str(rfq["id"]), {"bid": str(bid_id), "sha256": digest}
             )
@@ -597,8 +602,8 @@ async def bid_file(ctx: ServiceContext, actor: Actor, rfq_id: str, file_id: str)
 
 
 _BID_TARGET_SQL = (
-    "SELECT id, buyer, requirements, deadline, published_at, opened_at, evaluated_at, awarded_at, "
-    "completed_at, cancelled_at, unsuccessful_at FROM rfq WHERE id = {}"
+    "SELECT id, buyer, requirements, allow_consortia, deadline, published_at, opened_at, evaluated_at, "
+    "awarded_at, completed_at, cancelled_at, unsuccessful_at FROM rfq WHERE id = {}"
 )
 
 
@@ -668,13 +673,16 @@ async def confirm_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
 
 
 async def withdraw_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
-    rfq = await _change_own_bid(
-        ctx,
-        actor,
-        rfq_id,
-        "bid.withdrawn",
-        lambda _rfq, now: ({Bid.status: WITHDRAWN, Bid.ended_at: now}, {}),
-    )
+    bidder = uuid.UUID(actor.organisation_id)
+    async with ctx.transaction():
+        rfq = await _change_own_bid(
+            ctx,
+            actor,
+            rfq_id,
+            "bid.withdrawn",
+            lambda _rfq, now: ({Bid.status: WITHDRAWN, Bid.ended_at: now}, {}),
+        )
+        await release_seats(rfq["id"], bidder, solo_holder(bidder))
     _announce_bids(ctx, rfq["id"])
 
 

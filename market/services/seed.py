@@ -233,6 +233,8 @@ DEMO_RFQS: list[tuple[str, int, str, str, tuple[str, ...]]] = [
         "buyer.furniture@demo.market",
         ("Steel seat frames", "Upholstery fabric"),
     ),
+    # open for joint bids: a consortium is forming (one member accepted, one invited)
+    ("Armchair frames and leather covers", 12, "joint", "buyer.furniture@demo.market", ("Frames", "Covers")),
 ]
 BIDDERS = ("sme@demo.market", "sme.br@demo.market")
 
@@ -260,6 +262,7 @@ async def load_demo_rfqs(ctx: ServiceContext, ids: dict[str, str]) -> int:
             "currency": "USD",
             "criteria": {"price": 70, "lead_time": 30, "quality": 0},
             "requirements": {"min_level": "L1" if phase == "open" else "L0"},
+            "allow_consortia": phase == "joint",
             "deadline": deadline.isoformat(),
             "items": [
                 {"description": title.split(",")[0], "quantity": str(1000 * (index + 1)), "unit": "pieces"}
@@ -277,6 +280,9 @@ async def load_demo_rfqs(ctx: ServiceContext, ids: dict[str, str]) -> int:
             continue
         await rfqs.publish(at(start), buyer, str(row["id"]))
         rfq = await rfqs.get_rfq(buyer, str(row["id"]))
+        if phase == "joint":
+            await _demo_consortium(at(start + dt.timedelta(days=1)), rfq)
+            continue
         for n, email in enumerate(BIDDERS):
             bidder = await _actor(email)
             # with lots, the first bidder bids on every lot and the second on the last one only
@@ -303,6 +309,24 @@ async def load_demo_rfqs(ctx: ServiceContext, ids: dict[str, str]) -> int:
                 best = {entry["lot"]: entry["bid"] for entry in ranking if entry["rank"] == 1}
                 await rfqs.award(at(after + dt.timedelta(hours=1)), buyer, str(row["id"]), best)
     return made
+
+
+async def _demo_consortium(ctx: ServiceContext, rfq: dict[str, Any]) -> None:
+    """A vertical consortium: the Argentine SME leads with the frames and invites the Brazilian
+    SME for the leather covers (the invitation is left open, so both sides show)."""
+    from market.services import consortia
+
+    lead, partner = await _actor(BIDDERS[0]), await _actor(BIDDERS[1])
+    frames, covers = (str(item["id"]) for item in rfq["items"])
+    part = {"kind": "vertical", "share": "60", "items": [frames], "link": "components"}
+    team = await consortia.create_consortium(ctx, lead, str(rfq["id"]), {**part, "liability_accepted": True})
+    invitation = {
+        "organisation": partner.organisation_id,
+        "share": "40",
+        "items": [covers],
+        "link": "finishing",
+    }
+    await consortia.invite(ctx, lead, str(team["id"]), invitation)
 
 
 def demo_logins(path: Path = DEMO_FILE) -> list[tuple[str, str, str]]:

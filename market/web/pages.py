@@ -76,6 +76,12 @@ FLASH_MESSAGES = {
     "bid_withdrawn": N_("Your bid is withdrawn."),
     "question_sent": N_("Your question is sent; the answer will be public, your name will not."),
     "answer_published": N_("The answer is published for every supplier."),
+    "consortium_formed": N_("Your consortium is formed. Invite the firms you bid with."),
+    "member_invited": N_("The invitation is sent."),
+    "member_removed": N_("The member is removed; invite another firm in its place."),
+    "invitation_accepted": N_("You are in the consortium."),
+    "invitation_declined": N_("You declined the invitation."),
+    "consortium_left": N_("Your firm left the consortium."),
 }
 
 

@@ -24,7 +24,7 @@ from market.domain.readiness import LEVEL_LABELS, Level
 from market.domain.rfq import CURRENCIES, RFQ_LANGUAGES, STATUS_LABELS, in_language
 from market.domain.search import SORT_LABELS
 from market.i18n import current_language, gettext
-from market.services import readiness, rfqs
+from market.services import consortia, readiness, rfqs
 from market.services.certificates import Upload
 from market.services.context import ServiceContext
 from market.web.pages import field_errors, login_guard, need, redirect, render
@@ -273,6 +273,7 @@ class RfqPages(Controller):
             "question_value": "",
             "opened": [],
             "bid_values": {},
+            "my_consortia": [],
             "idempotency_key": str(uuid.uuid4()),
             "requirements": parse_requirements(rfq["requirements"] or {}),
             "level_labels": {int(k): gettext(v) for k, v in LEVEL_LABELS.items()},
@@ -296,6 +297,8 @@ class RfqPages(Controller):
             context["eligible"] = result.eligible
             context["gaps"] = [(gettext(g.message, **g.params), gettext(g.action)) for g in result.gaps]
             context["my_bid"] = await rfqs.my_bid(me.actor, rfq_id)
+            if rfq["allow_consortia"]:
+                context["my_consortia"] = await consortia.consortia_of(me.actor, rfq_id)
             if rfq["awarded_at"] is not None and any(
                 e["bidder"] == me.actor.organisation_id for e in rfq["evaluation"]
             ):

@@ -150,3 +150,29 @@ async def test_a_burst_of_requests_coalesces_into_one_run(ctx: ServiceContext) -
     ctx.coalesce("burst", 0.01, work)  # after the run, the next burst runs again
     await asyncio.sleep(0.05)
     assert runs == [0, 1]
+
+
+async def test_the_database_refuses_a_second_seat_for_a_firm_on_one_lot(ctx: ServiceContext) -> None:
+    """The one-bid-per-firm rule holds in the database itself, whatever the code before it does."""
+    from market.db.engine import is_unique_violation
+    from market.db.tables import BidSeat, Rfq
+
+    buyer = await Organisation.insert(
+        Organisation(kind="lead_firm", legal_name="Buyer", country="AR", **_ids())
+    )
+    firm = await Organisation.insert(
+        Organisation(kind="sme_supplier", legal_name="Firm", country="AR", **_ids())
+    )
+    rfq_id = uuid.uuid4()
+    await Rfq.insert(Rfq(id=rfq_id, buyer=buyer[0]["id"], title="Seats", currency="USD"))
+    seat = {"rfq": rfq_id, "lot": "", "organisation": firm[0]["id"]}
+    await BidSeat.insert(BidSeat(id=uuid.uuid4(), holder="bid:a", **seat))
+    with pytest.raises(Exception) as caught:
+        await BidSeat.insert(BidSeat(id=uuid.uuid4(), holder="consortium:b", **seat))
+    assert is_unique_violation(caught.value)
+    await BidSeat.insert(BidSeat(id=uuid.uuid4(), holder="consortium:b", **{**seat, "lot": "2"}))
+
+
+def _ids() -> dict[str, str]:
+    key = uuid.uuid4().hex[:12]
+    return {"tax_id": key, "tax_key": f"AR{key}", "size_class": "small", "sector": "footwear"}

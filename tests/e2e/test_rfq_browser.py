@@ -51,3 +51,34 @@ def test_rfq_pages(browser: Any, live_server: str, axe_source: str, email: str, 
     else:
         assert "Open the bids" in text
     context.close()
+
+
+@pytest.mark.parametrize(
+    ("email", "link", "expected"),
+    [
+        ("sme@demo.market", "Your consortium for this request", "Invite a firm"),
+        (
+            "sme.br@demo.market",
+            "You are invited to a consortium for this request: answer the invitation",
+            "Accept and join",
+        ),
+    ],
+)
+def test_consortium_pages(
+    browser: Any, live_server: str, axe_source: str, email: str, link: str, expected: str
+) -> None:
+    """The demo's forming consortium, from the lead's and the invited firm's side."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, bypass_csp=True)
+    page = context.new_page()
+    sign_in(page, live_server, email)
+    page.goto(live_server + "/rfqs")
+    page.get_by_role("link", name="Armchair frames and leather covers").first.click()
+    page.get_by_role("link", name=link).click()
+    assert (
+        page.get_by_role("heading", level=1).inner_text()
+        == "Consortium for “Armchair frames and leather covers”"
+    )
+    assert expected in page.content() and "Has not accepted the invitation yet." in page.content()
+    assert axe_serious(page, axe_source) == []
+    assert page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth") <= 0
+    context.close()

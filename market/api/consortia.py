@@ -1,0 +1,201 @@
+"""JSON doors of consortia: forming one, invitations and answers, leaving, the combined check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from pydantic import BaseModel, Field
+
+from market.api.controllers import signed_in_guard, who
+from market.api.readiness import GapOut
+from market.api.schemas import Input
+from market.domain.consortium import ConsortiumCheck
+from market.domain.eligibility import Gap
+from market.i18n import gettext
+from market.services import consortia
+from market.services.context import ServiceContext
+
+
+class PartIn(Input):
+    share: str = Field(
+        max_length=12, description="Percent of the joint bid, an exact decimal (all total 100)"
+    )
+    items: list[str] = Field(
+        default_factory=list, max_length=200, description="Vertical: the item ids supplied"
+    )
+    link: str = Field(default="", max_length=20, description="The value-chain link supplied, if any")
+
+
+class ConsortiumIn(PartIn):
+    kind: str = Field(
+        max_length=12, description="horizontal (pooled capacity) or vertical (complementary parts)"
+    )
+    lots: list[str] = Field(default_factory=list, max_length=20, description="The lots bid on; none: all")
+    liability_accepted: bool = Field(description="The lead accepts joint and several liability")
+
+
+class InviteIn(PartIn):
+    organisation: uuid.UUID
+
+
+class AnswerIn(Input):
+    accept: bool
+    liability_accepted: bool = False
+
+
+class LeaveIn(Input):
+    organisation: uuid.UUID | None = Field(
+        default=None, description="The lead removes this member; none: leave"
+    )
+
+
+class MemberOut(BaseModel):
+    organisation: uuid.UUID
+    legal_name: str
+    status: str
+    share: str
+    items: list[str]
+    link: str
+    liability_accepted: bool
+
+
+class ConsortiumOut(BaseModel):
+    id: uuid.UUID
+    rfq: uuid.UUID
+    lead: uuid.UUID
+    kind: str
+    lots: list[str]
+    created_at: dt.datetime
+    my_status: str
+    members: list[MemberOut]
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> ConsortiumOut:
+        members = [
+            MemberOut.model_validate({**m, "liability_accepted": m["liability_accepted_at"] is not None})
+            for m in row["members"]
+        ]
+        return cls.model_validate({**row, "members": members})
+
+
+def _gaps(gaps: tuple[Gap, ...]) -> list[GapOut]:
+    return [
+        GapOut(code=g.code, message=gettext(g.message, **g.params), action=gettext(g.action)) for g in gaps
+    ]
+
+
+class MemberGapsOut(BaseModel):
+    organisation: uuid.UUID
+    gaps: list[GapOut]
+
+
+class ConsortiumCheckOut(BaseModel):
+    eligible: bool
+    members: list[MemberGapsOut] = Field(description="Each member's own gaps, for its part")
+    uncovered: list[GapOut] = Field(description="What the consortium as a whole still lacks")
+
+    @classmethod
+    def of(cls, result: ConsortiumCheck) -> ConsortiumCheckOut:
+        return cls(
+            eligible=result.eligible,
+            members=[
+                MemberGapsOut(organisation=uuid.UUID(m.organisation), gaps=_gaps(m.gaps))
+                for m in result.members
+            ],
+            uncovered=_gaps(result.uncovered),
+        )
+
+
+class ConsortiumController(Controller):
+    path = "/api/v1"
+    guards = [signed_in_guard]
+    tags = ["consortia"]
+
+    @post("/rfqs/{rfq_id:uuid}/consortia", status_code=HTTP_201_CREATED, operation_id="formConsortium")
+    async def form(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+        data: JSONBody[ConsortiumIn],
+    ) -> ConsortiumOut:
+        """Your firm leads a new consortium for this RFQ (when it allows joint bids)."""
+        row = await consortia.create_consortium(
+            ctx, who(request).actor, str(rfq_id), data.model_dump(mode="json")
+        )
+        return ConsortiumOut.of(row)
+
+    @get("/consortia/{consortium_id:uuid}", operation_id="getConsortium")
+    async def get_one(
+        self, request: Request[Any, Any, Any], consortium_id: FromPath[uuid.UUID]
+    ) -> ConsortiumOut:
+        """For its members (and invited firms) only."""
+        return ConsortiumOut.of(await consortia.get_consortium(who(request).actor, str(consortium_id)))
+
+    @post(
+        "/consortia/{consortium_id:uuid}/invitations",
+        status_code=HTTP_201_CREATED,
+        operation_id="inviteMember",
+    )
+    async def invite(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[uuid.UUID],
+        data: JSONBody[InviteIn],
+    ) -> ConsortiumOut:
+        """The lead invites a supplier with its share, items and link."""
+        row = await consortia.invite(
+            ctx, who(request).actor, str(consortium_id), data.model_dump(mode="json")
+        )
+        return ConsortiumOut.of(row)
+
+    @post("/consortia/{consortium_id:uuid}/answer", status_code=HTTP_200_OK, operation_id="answerInvitation")
+    async def answer(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[uuid.UUID],
+        data: JSONBody[AnswerIn],
+    ) -> ConsortiumOut:
+        """Accept (with joint and several liability) or decline an invitation."""
+        row = await consortia.answer(
+            ctx,
+            who(request).actor,
+            str(consortium_id),
+            accept=data.accept,
+            liability_accepted=data.liability_accepted,
+        )
+        return ConsortiumOut.of(row)
+
+    @post(
+        "/consortia/{consortium_id:uuid}/leave",
+        status_code=HTTP_204_NO_CONTENT,
+        operation_id="leaveConsortium",
+    )
+    async def leave(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[uuid.UUID],
+        data: JSONBody[LeaveIn],
+    ) -> None:
+        """Leave before the joint bid is submitted, or (the lead) remove a member to replace it."""
+        chosen = str(data.organisation) if data.organisation else None
+        await consortia.leave(ctx, who(request).actor, str(consortium_id), chosen)
+
+    @get("/consortia/{consortium_id:uuid}/check", operation_id="checkConsortium")
+    async def check(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[uuid.UUID],
+    ) -> ConsortiumCheckOut:
+        """Eligibility of the whole: each member's gaps for its part, and what is still uncovered."""
+        return ConsortiumCheckOut.of(await consortia.check_whole(ctx, who(request).actor, str(consortium_id)))

@@ -1,0 +1,349 @@
+"""Forming consortia: the lead creates one for an open RFQ that allows them, invites firms, they
+accept (with joint-and-several liability) or decline, members leave or are replaced before the
+joint bid is submitted. Every firm's place in a competing bid is a seat that the database keeps
+unique per RFQ and lot, so a firm is never in two competing bids, even when they race."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from market.db import raw
+from market.db.tables import Bid, Consortium, ConsortiumMember, Organisation, Rfq, RfqItem
+from market.domain.accounts import Actor
+from market.domain.consortium import (
+    TAKING_PART,
+    ConsortiumCheck,
+    ConsortiumKind,
+    Member,
+    MemberStatus,
+    check_answer,
+    check_consortium,
+    check_invite,
+    check_leave,
+)
+from market.domain.consortium import Consortium as ConsortiumRules
+from market.domain.eligibility import parse_requirements
+from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, Forbidden, NotFound
+from market.domain.organisations import OrganisationKind, ValueChainLink
+from market.domain.rfq import PricedItem, check_bid_change
+from market.services import audit
+from market.services.context import ServiceContext, parse_id
+from market.services.notifications import notify
+from market.services.readiness import passport
+from market.services.rfqs import facts
+from market.services.seats import claim_seats, holder_of, release_seats, seat_lots
+
+
+def require_supplier(actor: Actor) -> None:
+    if actor.organisation_kind is not OrganisationKind.SME_SUPPLIER:
+        raise Forbidden("consortium.suppliers_only", N_("Only SME suppliers form consortia."))
+
+
+# -- reading a consortium -----------------------------------------------------------------------
+
+
+async def _rfq(rfq_id: uuid.UUID) -> dict[str, Any]:
+    row = await Rfq.select().where(Rfq.id == rfq_id).first().output(load_json=True)
+    if row is None or row["published_at"] is None:
+        raise NotFound("rfq")
+    return row
+
+
+async def _items(rfq_id: uuid.UUID) -> list[dict[str, Any]]:
+    return await raw.rows(
+        RfqItem,
+        "SELECT id, lot, quantity, unit, description FROM rfq_item WHERE rfq = {} ORDER BY position",
+        rfq_id,
+    )
+
+
+async def _load(consortium_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    row = await Consortium.select().where(Consortium.id == parse_id(consortium_id, "consortium")).first()
+    if row is None:
+        raise NotFound("consortium")
+    row["lots"] = row["lots"] if isinstance(row["lots"], list) else json.loads(row["lots"])
+    members = (
+        await ConsortiumMember.select(
+            *ConsortiumMember.all_columns(),
+            ConsortiumMember.organisation.legal_name.as_alias("legal_name"),
+            ConsortiumMember.organisation.monthly_capacity.as_alias("monthly_capacity"),
+            ConsortiumMember.organisation.capacity_unit.as_alias("capacity_unit"),
+            ConsortiumMember.organisation.country.as_alias("country"),
+        )
+        .where(ConsortiumMember.consortium == row["id"])
+        .order_by(ConsortiumMember.invited_at)
+        .output(load_json=True)
+    )
+    return row, members
+
+
+def _rules(row: dict[str, Any], members: list[dict[str, Any]]) -> ConsortiumRules:
+    return ConsortiumRules(
+        ConsortiumKind(row["kind"]),
+        str(row["lead"]),
+        tuple(
+            Member(
+                str(m["organisation"]),
+                MemberStatus(m["status"]),
+                Decimal(m["share"]),
+                frozenset(m["items"]),
+                ValueChainLink(m["link"]) if m["link"] else None,
+                m["liability_accepted_at"] is not None,
+                m["monthly_capacity"],
+                m["capacity_unit"] or "",
+            )
+            for m in members
+        ),
+        frozenset(row["lots"]),
+    )
+
+
+async def _joint_bid_submitted(consortium_id: uuid.UUID) -> bool:
+    return await Bid.exists().where(Bid.consortium == consortium_id, Bid.status == "active")
+
+
+async def get_consortium(actor: Actor, consortium_id: str) -> dict[str, Any]:
+    """A consortium's page: for the firms taking part (invited or accepted) and nobody else."""
+    row, members = await _load(consortium_id)
+    mine = next((m for m in members if str(m["organisation"]) == actor.organisation_id), None)
+    if mine is None or mine["status"] not in TAKING_PART:
+        raise NotFound("consortium")
+    return {**row, "members": [m for m in members if m["status"] in TAKING_PART], "my_status": mine["status"]}
+
+
+async def check_whole(ctx: ServiceContext, actor: Actor, consortium_id: str) -> ConsortiumCheck:
+    """The combined gap report of the consortium (for its members)."""
+    row = await get_consortium(actor, consortium_id)
+    _, members = await _load(consortium_id)
+    rfq = await _rfq(row["rfq"])
+    items = await _items(row["rfq"])
+    passports = {}
+    for member in members:
+        if member["status"] in TAKING_PART:
+            passports[str(member["organisation"])] = await passport(
+                {"id": member["organisation"], "country": member["country"]}
+            )
+    return check_consortium(
+        _rules(row, members),
+        parse_requirements(rfq["requirements"] or {}),
+        passports,
+        [PricedItem(str(i["id"]), i["lot"], Decimal(i["quantity"])) for i in items],
+        {str(i["id"]): (i["description"], i["unit"]) for i in items},
+        ctx.now(),
+    )
+
+
+# -- forming and changing -------------------------------------------------------------------------
+
+
+def _part(data: dict[str, Any], items: list[dict[str, Any]], errors: FieldCollector) -> dict[str, Any]:
+    """A member's share (percent), items and value-chain link, as the lead gives them."""
+    try:
+        share = Decimal(str(data.get("share", "")).strip().replace(",", "."))
+        if not share.is_finite() or not 0 < share <= 100:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors.add("share", "consortium.share", N_("Give a share above 0 and at most 100 (percent)."))
+        share = Decimal(0)
+    known = {str(i["id"]) for i in items}
+    chosen = [str(i) for i in data.get("items") or []]
+    if any(i not in known for i in chosen):
+        errors.add("items", "consortium.items", N_("Choose items of this request."))
+    link = str(data.get("link") or "")
+    if link and link not in {v.value for v in ValueChainLink}:
+        errors.add("link", "consortium.link", N_("Choose a value-chain link from the list."))
+    return {"share": format(share.normalize(), "f"), "items": sorted(set(chosen) & known), "link": link}
+
+
+async def create_consortium(
+    ctx: ServiceContext, actor: Actor, rfq_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The actor's firm leads a new consortium for an open RFQ that allows consortia."""
+    require_supplier(actor)
+    rfq = await _rfq(parse_id(rfq_id, "rfq"))
+    check_bid_change(facts(rfq), ctx.now())
+    if not rfq["allow_consortia"]:
+        raise DomainError(
+            "consortium.not_allowed", N_("This request does not accept joint bids."), kind=ErrorKind.CONFLICT
+        )
+    errors = FieldCollector()
+    kind = str(data.get("kind") or "")
+    if kind not in {k.value for k in ConsortiumKind}:
+        errors.add(
+            "kind",
+            "consortium.kind",
+            N_("Choose horizontal (pooled capacity) or vertical (complementary parts)."),
+        )
+    lot_ids = [lot["id"] for lot in rfq["lots"]]
+    lots = [str(lot) for lot in data.get("lots") or []]
+    if any(lot not in lot_ids for lot in lots):
+        errors.add("lots", "consortium.lots", N_("Choose lots of this request."))
+    part = _part(data, await _items(rfq["id"]), errors)
+    if not data.get("liability_accepted"):
+        errors.add(
+            "liability_accepted",
+            "consortium.liability",
+            N_("Accept joint and several liability for the whole bid to join."),
+        )
+    errors.raise_if_any()
+    consortium_id, lead = uuid.uuid4(), uuid.UUID(actor.organisation_id)
+    now = ctx.now()
+    async with ctx.transaction():
+        await Consortium.insert(
+            Consortium(
+                id=consortium_id, rfq=rfq["id"], lead=lead, kind=kind, lots=sorted(set(lots)), created_at=now
+            )
+        )
+        await ConsortiumMember.insert(
+            ConsortiumMember(
+                id=uuid.uuid4(),
+                consortium=consortium_id,
+                organisation=lead,
+                status=MemberStatus.ACCEPTED.value,
+                liability_accepted_at=now,
+                invited_at=now,
+                answered_at=now,
+                **part,
+            )
+        )
+        await claim_seats(rfq["id"], seat_lots(rfq["lots"], lots), lead, holder_of(consortium_id))
+        await audit.append(
+            ctx, actor.user_id, "consortium.formed", str(rfq["id"]), {"consortium": str(consortium_id)}
+        )
+    return await get_consortium(actor, str(consortium_id))
+
+
+async def invite(
+    ctx: ServiceContext, actor: Actor, consortium_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The lead invites a supplier with its part; the invitee is told."""
+    row, members = await _load(consortium_id)
+    rfq = await _rfq(row["rfq"])
+    check_bid_change(facts(rfq), ctx.now())
+    invitee = parse_id(str(data.get("organisation") or ""), "organisation")
+    firm = await raw.first(Organisation, "SELECT id, kind FROM organisation WHERE id = {}", invitee)
+    if firm is None or firm["kind"] != OrganisationKind.SME_SUPPLIER.value:
+        raise NotFound("organisation")
+    check_invite(
+        _rules(row, members),
+        actor.organisation_id,
+        str(invitee),
+        bid_submitted=await _joint_bid_submitted(row["id"]),
+    )
+    errors = FieldCollector()
+    part = _part(data, await _items(row["rfq"]), errors)
+    errors.raise_if_any()
+    now = ctx.now()
+    async with ctx.transaction():
+        earlier = next((m for m in members if m["organisation"] == invitee), None)
+        values: dict[str, Any] = {
+            "status": MemberStatus.INVITED.value,
+            "invited_at": now,
+            "answered_at": None,
+            **part,
+        }
+        if earlier is not None:  # invited again after declining or leaving
+            changes: dict[Any, Any] = {**values, "liability_accepted_at": None}
+            await ConsortiumMember.update(changes).where(ConsortiumMember.id == earlier["id"])
+        else:
+            await ConsortiumMember.insert(
+                ConsortiumMember(id=uuid.uuid4(), consortium=row["id"], organisation=invitee, **values)
+            )
+        await audit.append(
+            ctx,
+            actor.user_id,
+            "consortium.invited",
+            str(row["rfq"]),
+            {"consortium": str(row["id"]), "firm": str(invitee)},
+        )
+        await notify(
+            ctx,
+            invitee,
+            "consortium.invited",
+            N_("You are invited to bid together on “%(title)s”."),
+            {"title": rfq["title"]},
+            f"/consortia/{row['id']}",
+        )
+    return await get_consortium(actor, consortium_id)
+
+
+async def answer(
+    ctx: ServiceContext, actor: Actor, consortium_id: str, *, accept: bool, liability_accepted: bool
+) -> dict[str, Any]:
+    """The invited firm accepts (taking its seat, so it can be in no competing bid) or declines."""
+    row, members = await _load(consortium_id)
+    rfq = await _rfq(row["rfq"])
+    check_bid_change(facts(rfq), ctx.now())
+    me = uuid.UUID(actor.organisation_id)
+    check_answer(_rules(row, members), str(me), accept=accept, liability_accepted=liability_accepted)
+    now = ctx.now()
+    async with ctx.transaction():
+        if accept:
+            await claim_seats(rfq["id"], seat_lots(rfq["lots"], row["lots"]), me, holder_of(row["id"]))
+        await ConsortiumMember.update(
+            {
+                ConsortiumMember.status: (MemberStatus.ACCEPTED if accept else MemberStatus.DECLINED).value,
+                ConsortiumMember.answered_at: now,
+                ConsortiumMember.liability_accepted_at: now if accept else None,
+            }
+        ).where(ConsortiumMember.consortium == row["id"], ConsortiumMember.organisation == me)
+        await audit.append(
+            ctx,
+            actor.user_id,
+            "consortium.accepted" if accept else "consortium.declined",
+            str(row["rfq"]),
+            {"consortium": str(row["id"])},
+        )
+        await notify(
+            ctx,
+            row["lead"],
+            "consortium.answered",
+            N_("A firm accepted your invitation for “%(title)s”.")
+            if accept
+            else N_("A firm declined your invitation for “%(title)s”."),
+            {"title": rfq["title"]},
+            f"/consortia/{row['id']}",
+        )
+    return await get_consortium(actor, consortium_id)
+
+
+async def leave(
+    ctx: ServiceContext, actor: Actor, consortium_id: str, organisation: str | None = None
+) -> None:
+    """A member leaves, or the lead removes one (to replace it), before the joint bid is submitted."""
+    row, members = await _load(consortium_id)
+    rfq = await _rfq(row["rfq"])
+    check_bid_change(facts(rfq), ctx.now())
+    rules = _rules(row, members)
+    leaving = organisation or actor.organisation_id
+    if leaving != actor.organisation_id and actor.organisation_id != rules.lead:
+        raise Forbidden("consortium.lead_only", N_("Only the lead firm does this."))
+    check_leave(rules, leaving, bid_submitted=await _joint_bid_submitted(row["id"]))
+    status = MemberStatus.LEFT if leaving == actor.organisation_id else MemberStatus.REMOVED
+    firm = uuid.UUID(leaving)
+    async with ctx.transaction():
+        await ConsortiumMember.update(
+            {ConsortiumMember.status: status.value, ConsortiumMember.answered_at: ctx.now()}
+        ).where(ConsortiumMember.consortium == row["id"], ConsortiumMember.organisation == firm)
+        await release_seats(rfq["id"], firm, holder_of(row["id"]))
+        await audit.append(
+            ctx,
+            actor.user_id,
+            f"consortium.{status.value}",
+            str(row["rfq"]),
+            {"consortium": str(row["id"]), "firm": leaving},
+        )
+
+
+async def consortia_of(actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
+    """The consortia of this RFQ that the actor's firm takes part in (at most one accepted)."""
+    return await raw.rows(
+        Consortium,
+        "SELECT c.id, c.kind, m.status FROM consortium c JOIN consortium_member m ON m.consortium = c.id "
+        "WHERE c.rfq = {} AND m.organisation = {} AND m.status IN ('invited', 'accepted')",
+        parse_id(rfq_id, "rfq"),
+        uuid.UUID(actor.organisation_id),
+    )

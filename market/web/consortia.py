@@ -1,0 +1,249 @@
+"""Portal pages of consortia: forming one from the RFQ page, the consortium's own page (members
+only) with its combined check, invitations by tax id, answers, leaving and replacing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from market.api.errors import STATUS_BY_KIND
+from market.db.tables import Organisation
+from market.domain.consortium import MEMBER_STATUS_LABELS, ConsortiumKind, MemberStatus
+from market.domain.errors import N_, DomainError
+from market.domain.organisations import COUNTRY_LABELS, LINK_LABELS, Country, ValueChainLink, tax_id_key
+from market.i18n import gettext
+from market.services import consortia, rfqs
+from market.services.context import ServiceContext, parse_id
+from market.web.pages import field_errors, login_guard, need, redirect, render
+
+KIND_LABELS = {
+    ConsortiumKind.HORIZONTAL: N_("Horizontal: the same items, capacity pooled"),
+    ConsortiumKind.VERTICAL: N_("Vertical: complementary items or links of the value chain"),
+}
+
+
+def _part(form: Any) -> dict[str, Any]:
+    return {
+        "share": str(form.get("share", "")),
+        "items": [v for v in form.getall("items", []) if isinstance(v, str)],
+        "link": str(form.get("link", "")),
+    }
+
+
+def choices() -> dict[str, Any]:
+    return {
+        "kinds": [(k.value, gettext(label)) for k, label in KIND_LABELS.items()],
+        "links": [(link.value, gettext(LINK_LABELS[link])) for link in ValueChainLink],
+        "countries": [(c.value, gettext(COUNTRY_LABELS[c])) for c in Country],
+    }
+
+
+def item_options(rfq: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(str(item["id"]), item["description"]) for item in rfq["items"]]
+
+
+async def _firm_by_tax_id(country: str, tax_id: str) -> str:
+    """The supplier a lead names by country and tax id (how firms know each other)."""
+    try:
+        key = tax_id_key(Country(country), tax_id)
+    except ValueError:
+        return ""
+    found = await Organisation.select(Organisation.id).where(Organisation.tax_key == key).first()
+    return str(found["id"]) if found else ""
+
+
+class ConsortiumPages(Controller):
+    guards = [login_guard]
+    path = "/"
+
+    @get("/rfqs/{rfq_id:str}/consortia/new", include_in_schema=False)
+    async def new_form(self, request: Request[Any, Any, Any], rfq_id: FromPath[str]) -> Template:
+        return await self._new_form(request, rfq_id)
+
+    async def _new_form(
+        self, request: Request[Any, Any, Any], rfq_id: str, status_code: int = 200, **extra: Any
+    ) -> Template:
+        me = need(request)
+        consortia.require_supplier(me.actor)
+        rfq = await rfqs.get_rfq(me.actor, rfq_id)
+        context: dict[str, Any] = {
+            "rfq": rfq,
+            "values": {"kind": "", "share": ""},
+            "lot_options": [(lot["id"], f"{lot['id']}: {lot['title']}") for lot in rfq["lots"]],
+            "item_options": item_options(rfq),
+            **choices(),
+            **extra,
+        }
+        return render(request, "consortium_new.html", status_code, **context)
+
+    @post("/rfqs/{rfq_id:str}/consortia", include_in_schema=False)
+    async def form(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], rfq_id: FromPath[str]
+    ) -> Response[Any]:
+        me = need(request)
+        form = await request.form()
+        data = {
+            "kind": str(form.get("kind", "")),
+            "lots": [v for v in form.getall("lots", []) if isinstance(v, str)],
+            "liability_accepted": form.get("liability_accepted") == "yes",
+            **_part(form),
+        }
+        try:
+            row = await consortia.create_consortium(ctx, me.actor, rfq_id, data)
+        except DomainError as error:
+            if error.kind.value not in ("invalid", "conflict"):
+                raise
+            return await self._new_form(
+                request,
+                rfq_id,
+                STATUS_BY_KIND[error.kind],
+                values={**{k: form.get(k, "") for k in form if k != "_csrf_token"}, **data},
+                errors=field_errors(error),
+                form_error=gettext(error.message, **error.params),
+            )
+        return redirect(f"/consortia/{row['id']}", "consortium_formed")
+
+    @get("/consortia/{consortium_id:str}", include_in_schema=False)
+    async def page(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[str],
+    ) -> Template:
+        return await self._page(request, ctx, consortium_id)
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: str,
+        status_code: int = 200,
+        **extra: Any,
+    ) -> Template:
+        me = need(request)
+        row = await consortia.get_consortium(me.actor, consortium_id)
+        rfq = await rfqs.get_rfq(me.actor, str(row["rfq"]))
+        check = await consortia.check_whole(ctx, me.actor, consortium_id)
+        names = {str(m["organisation"]): m["legal_name"] for m in row["members"]}
+        descriptions = {str(item["id"]): item["description"] for item in rfq["items"]}
+        context = {
+            "consortium": row,
+            "rfq": rfq,
+            "lead": str(row["lead"]) == me.actor.organisation_id,
+            "me_id": me.actor.organisation_id,
+            "kind_label": gettext(KIND_LABELS[ConsortiumKind(row["kind"])]),
+            "status_labels": {s.value: gettext(label) for s, label in MEMBER_STATUS_LABELS.items()},
+            "link_labels": {link.value: gettext(label) for link, label in LINK_LABELS.items()},
+            "descriptions": descriptions,
+            "eligible": check.eligible,
+            "member_gaps": [
+                (
+                    names.get(m.organisation, ""),
+                    [gettext(g.message, **g.params) for g in m.gaps],
+                    [gettext(g.action) for g in m.gaps],
+                )
+                for m in check.members
+                if m.gaps
+            ],
+            "uncovered": [(gettext(g.message, **g.params), gettext(g.action)) for g in check.uncovered],
+            "invite_values": {},
+            "item_options": item_options(rfq),
+            "invited": row["my_status"] == MemberStatus.INVITED.value,
+            **choices(),
+        }
+        context.update(extra)
+        return render(request, "consortium.html", status_code, **context)
+
+    @post("/consortia/{consortium_id:str}/invitations", include_in_schema=False)
+    async def invite(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[str],
+    ) -> Response[Any]:
+        me = need(request)
+        form = await request.form()
+        firm = await _firm_by_tax_id(str(form.get("country", "")), str(form.get("tax_id", "")))
+        try:
+            if not firm:
+                raise DomainError(
+                    "consortium.firm_unknown",
+                    N_("No supplier with this tax id is registered here."),
+                    fields=[],
+                )
+            await consortia.invite(ctx, me.actor, consortium_id, {"organisation": firm, **_part(form)})
+        except DomainError as error:
+            if error.kind.value not in ("invalid", "conflict", "not_found"):
+                raise
+            errors = field_errors(error) or {"tax_id": gettext(error.message, **error.params)}
+            return await self._page(
+                request,
+                ctx,
+                consortium_id,
+                STATUS_BY_KIND[error.kind],
+                invite_values={k: form.get(k, "") for k in form if k != "_csrf_token"},
+                errors=errors,
+                form_error=gettext(error.message, **error.params),
+            )
+        return redirect(f"/consortia/{consortium_id}", "member_invited")
+
+    @post("/consortia/{consortium_id:str}/answer", include_in_schema=False)
+    async def answer(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[str],
+    ) -> Response[Any]:
+        me = need(request)
+        form = await request.form()
+        accept = form.get("answer") == "accept"
+        try:
+            await consortia.answer(
+                ctx,
+                me.actor,
+                consortium_id,
+                accept=accept,
+                liability_accepted=form.get("liability_accepted") == "yes",
+            )
+        except DomainError as error:
+            if error.kind.value not in ("invalid", "conflict"):
+                raise
+            return await self._page(
+                request,
+                ctx,
+                consortium_id,
+                STATUS_BY_KIND[error.kind],
+                errors={"liability_accepted": gettext(error.message, **error.params)},
+                form_error=gettext(error.message, **error.params),
+            )
+        if not accept:
+            return redirect("/rfqs", "invitation_declined")
+        return redirect(f"/consortia/{consortium_id}", "invitation_accepted")
+
+    @post("/consortia/{consortium_id:str}/leave", include_in_schema=False)
+    async def leave(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[str],
+    ) -> Response[Any]:
+        me = need(request)
+        form = await request.form()
+        member = str(form.get("organisation", "")) or None
+        if member is not None:
+            member = str(parse_id(member, "organisation"))
+        try:
+            await consortia.leave(ctx, me.actor, consortium_id, member)
+        except DomainError as error:
+            if error.kind.value != "conflict":
+                raise
+            return await self._page(
+                request, ctx, consortium_id, 409, form_error=gettext(error.message, **error.params)
+            )
+        if member and member != me.actor.organisation_id:
+            return redirect(f"/consortia/{consortium_id}", "member_removed")
+        return redirect("/rfqs", "consortium_left")

@@ -1,0 +1,137 @@
+"""Forming a consortium through the API: the combined check, invitations and answers, the page
+for members only, and one competing bid per firm, also when two bids race for the same firm."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from market.db.tables import BidSeat, Notification
+from market.domain.organisations import OrganisationKind as K
+from tests.conftest import api_token_for, bearer
+from tests.factories import organisation_with_admin
+from tests.helpers import published_rfq
+
+
+async def firms(ctx, n: int) -> list[tuple[dict, str]]:
+    made = []
+    for _ in range(n):
+        org, admin = await organisation_with_admin(ctx)
+        made.append((org, await api_token_for(ctx, admin)))
+    return made
+
+
+async def joint_rfq(client, ctx, clock, **extra) -> dict:
+    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
+    token = await api_token_for(ctx, buyer)
+    items = [{"description": "Shoe sole", "quantity": "1500", "unit": "pieces"}]
+    body = {"allow_consortia": True, "items": items, **extra}
+    return await published_rfq(client, token, clock() + dt.timedelta(days=3), "Soles for 1,500 pairs", **body)
+
+
+def lead_body(share: str = "60") -> dict:
+    return {"kind": "horizontal", "share": share, "liability_accepted": True}
+
+
+async def test_forming_a_consortium_and_its_combined_check(client, ctx, clock) -> None:
+    rfq = await joint_rfq(client, ctx, clock)
+    (lead_org, lead), (partner_org, partner), (_, outsider) = await firms(ctx, 3)
+    url = f"/api/v1/rfqs/{rfq['id']}/consortia"
+    refused = await client.post(url, json={**lead_body(), "liability_accepted": False}, headers=bearer(lead))
+    assert refused.status_code == 422 and refused.json()["fields"][0]["field"] == "liability_accepted"
+    made = await client.post(url, json=lead_body(), headers=bearer(lead))
+    assert made.status_code == 201, made.text
+    team = made.json()
+    base = f"/api/v1/consortia/{team['id']}"
+    alone = (await client.get(f"{base}/check", headers=bearer(lead))).json()
+    assert not alone["eligible"]
+    assert [g["code"] for g in alone["uncovered"]] == ["consortium.shares", "consortium.capacity"]
+
+    invited = await client.post(
+        f"{base}/invitations",
+        json={"organisation": str(partner_org["id"]), "share": "40"},
+        headers=bearer(lead),
+    )
+    assert invited.status_code == 201
+    assert await Notification.exists().where(Notification.organisation == partner_org["id"])
+    not_lead = await client.post(
+        f"{base}/invitations",
+        json={"organisation": str(lead_org["id"]), "share": "10"},
+        headers=bearer(partner),
+    )
+    assert not_lead.status_code == 403
+    assert (await client.get(base, headers=bearer(partner))).json()["my_status"] == "invited"
+    assert (await client.get(base, headers=bearer(outsider))).status_code == 404  # members only
+    pending = (await client.get(f"{base}/check", headers=bearer(lead))).json()
+    assert {m["organisation"]: [g["code"] for g in m["gaps"]] for m in pending["members"]} == {
+        str(lead_org["id"]): [],
+        str(partner_org["id"]): ["consortium.not_accepted"],
+    }
+    no_liability = await client.post(f"{base}/answer", json={"accept": True}, headers=bearer(partner))
+    assert no_liability.status_code == 422
+    accepted = await client.post(
+        f"{base}/answer", json={"accept": True, "liability_accepted": True}, headers=bearer(partner)
+    )
+    assert accepted.status_code == 200
+    whole = (await client.get(f"{base}/check", headers=bearer(partner))).json()
+    assert whole["eligible"], whole  # 60 + 40 %, 1,000 + 1,000 pieces a month for 1,500
+
+    # in the consortium, the partner cannot also bid alone; once it left, it can
+    solo = {"prices": {rfq["items"][0]["id"]: "3.10"}, "lead_time_days": 20, "validity_days": 30}
+    key = {"Idempotency-Key": "solo-key-0001"}
+    taken = await client.post(f"/api/v1/rfqs/{rfq['id']}/bid", json=solo, headers={**bearer(partner), **key})
+    assert taken.status_code == 409 and taken.json()["code"] == "consortium.firm_taken"
+    assert (await client.post(f"{base}/leave", json={}, headers=bearer(partner))).status_code == 204
+    alone_again = await client.post(
+        f"/api/v1/rfqs/{rfq['id']}/bid", json=solo, headers={**bearer(partner), **key}
+    )
+    assert alone_again.status_code == 201
+    assert (await client.get(base, headers=bearer(partner))).status_code == 404  # a member that left
+    after = (await client.get(f"{base}/check", headers=bearer(lead))).json()
+    assert [g["code"] for g in after["uncovered"]] == ["consortium.shares", "consortium.capacity"]
+    lead_leaves = await client.post(f"{base}/leave", json={}, headers=bearer(lead))
+    assert lead_leaves.status_code == 409
+
+
+async def test_an_rfq_must_allow_joint_bids(client, ctx, clock) -> None:
+    rfq = await joint_rfq(client, ctx, clock, allow_consortia=False)
+    [(_, lead)] = await firms(ctx, 1)
+    refused = await client.post(f"/api/v1/rfqs/{rfq['id']}/consortia", json=lead_body(), headers=bearer(lead))
+    assert refused.status_code == 409 and refused.json()["code"] == "consortium.not_allowed"
+
+
+async def test_two_bids_racing_for_the_same_firm_only_one_gets_it(client, ctx, clock) -> None:
+    """Two consortia invite the same firm and it accepts both at once, while it also sends a bid of
+    its own: exactly one of the three takes its seat."""
+    rfq = await joint_rfq(client, ctx, clock)
+    (_, first_lead), (_, second_lead), (firm_org, firm) = await firms(ctx, 3)
+    teams = []
+    for lead in (first_lead, second_lead):
+        made = await client.post(
+            f"/api/v1/rfqs/{rfq['id']}/consortia", json=lead_body(), headers=bearer(lead)
+        )
+        team = made.json()
+        invited = await client.post(
+            f"/api/v1/consortia/{team['id']}/invitations",
+            json={"organisation": str(firm_org["id"]), "share": "40"},
+            headers=bearer(lead),
+        )
+        assert invited.status_code == 201
+        teams.append(team)
+    accept = {"accept": True, "liability_accepted": True}
+    solo = {"prices": {rfq["items"][0]["id"]: "3.00"}, "lead_time_days": 20, "validity_days": 30}
+    answers = await asyncio.gather(
+        *(
+            client.post(f"/api/v1/consortia/{t['id']}/answer", json=accept, headers=bearer(firm))
+            for t in teams
+        ),
+        client.post(
+            f"/api/v1/rfqs/{rfq['id']}/bid",
+            json=solo,
+            headers={**bearer(firm), "Idempotency-Key": "race-key-001"},
+        ),
+    )
+    codes = sorted(a.status_code for a in answers)
+    assert codes in ([200, 409, 409], [201, 409, 409]), [a.text for a in answers]
+    assert all(a.json()["code"] == "consortium.firm_taken" for a in answers if a.status_code == 409)
+    assert await BidSeat.count().where(BidSeat.organisation == firm_org["id"]) == 1

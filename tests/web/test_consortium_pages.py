@@ -1,0 +1,86 @@
+"""Forming a consortium through the portal's plain forms: the lead forms it from the RFQ page and
+invites a firm by its tax id; the firm answers on the consortium's page; outsiders see nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from market.domain.organisations import OrganisationKind as K
+from tests.conftest import api_token_for, client_for
+from tests.factories import PASSWORD, organisation_with_admin
+from tests.helpers import csrf_from, portal_login, post_form, published_rfq
+
+
+async def test_form_invite_answer_and_leave_through_the_portal(app, client, ctx, clock) -> None:
+    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
+    rfq = await published_rfq(
+        client,
+        await api_token_for(ctx, buyer),
+        clock() + dt.timedelta(days=3),
+        "Soles for 1,500 pairs",
+        allow_consortia=True,
+        items=[{"description": "Shoe sole", "quantity": "1500", "unit": "pieces"}],
+    )
+    _, lead = await organisation_with_admin(ctx)
+    partner_org, partner = await organisation_with_admin(ctx, country="UY")
+    _, outsider = await organisation_with_admin(ctx)
+    url = f"/rfqs/{rfq['id']}"
+    async with (
+        client_for(app, "198.51.100.101") as lead_browser,
+        client_for(app, "198.51.100.102") as partner_browser,
+        client_for(app, "198.51.100.103") as outsider_browser,
+    ):
+        for browser, person in (
+            (lead_browser, lead),
+            (partner_browser, partner),
+            (outsider_browser, outsider),
+        ):
+            await portal_login(browser, person["email"], PASSWORD)
+        page = await lead_browser.get(url)
+        assert "Form a consortium" in page.text
+        form = {"kind": "horizontal", "share": "60"}
+        new = f"{url}/consortia/new"
+        unsure = await post_form(lead_browser, new, f"{url}/consortia", form)
+        assert unsure.status_code == 422 and 'id="e-liability_accepted"' in unsure.text
+        assert 'value="60"' in unsure.text  # what was typed stays
+        made = await post_form(lead_browser, new, f"{url}/consortia", {**form, "liability_accepted": "yes"})
+        assert made.status_code == 303
+        team = made.headers["location"]
+        page = await lead_browser.get(team)
+        assert "The shares add up to 60 %" in page.text
+
+        wrong = await post_form(
+            lead_browser,
+            team,
+            f"{team}/invitations",
+            {"country": "UY", "tax_id": "21-999999-001-1", "share": "40"},
+        )
+        assert wrong.status_code in (404, 422) and "No supplier with this tax id" in wrong.text
+        invited = await post_form(
+            lead_browser,
+            team,
+            f"{team}/invitations",
+            {"country": "UY", "tax_id": partner_org["tax_id"], "share": "40"},
+        )
+        assert invited.status_code == 303
+
+        rfq_page = await partner_browser.get(url)
+        assert re.search(r"You are invited to a consortium", rfq_page.text)
+        assert (await outsider_browser.get(team)).status_code == 404
+        answer = await partner_browser.get(team)
+        no = await partner_browser.post(
+            f"{team}/answer", data={"answer": "accept", "_csrf_token": csrf_from(answer.text)}
+        )
+        assert no.status_code == 422 and "joint and several liability" in no.text
+        yes = await partner_browser.post(
+            f"{team}/answer",
+            data={"answer": "accept", "liability_accepted": "yes", "_csrf_token": csrf_from(answer.text)},
+        )
+        assert yes.status_code == 303
+        page = await lead_browser.get(team)
+        assert "every member is eligible for its part" in page.text and "Remove" in page.text
+
+        mine = await partner_browser.get(team)
+        left = await partner_browser.post(f"{team}/leave", data={"_csrf_token": csrf_from(mine.text)})
+        assert left.status_code == 303 and (await partner_browser.get(team)).status_code == 404
