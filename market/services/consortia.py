@@ -105,19 +105,24 @@ async def _joint_bid_submitted(consortium_id: uuid.UUID) -> bool:
     return await Bid.exists().where(Bid.consortium == consortium_id, Bid.status == "active")
 
 
-async def get_consortium(actor: Actor, consortium_id: str) -> dict[str, Any]:
-    """A consortium's page: for the firms taking part (invited or accepted) and nobody else."""
-    row, members = await _load(consortium_id)
+def _visible(actor: Actor, row: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Any]:
+    """The consortium as its members (and invited firms) see it; to anyone else it does not exist."""
     mine = next((m for m in members if str(m["organisation"]) == actor.organisation_id), None)
     if mine is None or mine["status"] not in TAKING_PART:
         raise NotFound("consortium")
     return {**row, "members": [m for m in members if m["status"] in TAKING_PART], "my_status": mine["status"]}
 
 
+async def get_consortium(actor: Actor, consortium_id: str) -> dict[str, Any]:
+    """A consortium's page: for the firms taking part (invited or accepted) and nobody else."""
+    row, members = await _load(consortium_id)
+    return _visible(actor, row, members)
+
+
 async def check_whole(ctx: ServiceContext, actor: Actor, consortium_id: str) -> ConsortiumCheck:
     """The combined gap report of the consortium (for its members)."""
-    row = await get_consortium(actor, consortium_id)
-    _, members = await _load(consortium_id)
+    row, members = await _load(consortium_id)
+    _visible(actor, row, members)
     rfq = await _rfq(row["rfq"])
     items = await _items(row["rfq"])
     passports = {}
