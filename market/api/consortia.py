@@ -14,9 +14,11 @@ from pydantic import BaseModel, Field
 
 from market.api.controllers import signed_in_guard, who
 from market.api.readiness import GapOut
+from market.api.rfqs import IdempotencyKey
 from market.api.schemas import Input
 from market.domain.consortium import ConsortiumCheck
 from market.domain.eligibility import Gap
+from market.domain.errors import NotFound
 from market.i18n import gettext
 from market.services import consortia
 from market.services.context import ServiceContext
@@ -112,6 +114,34 @@ class ConsortiumCheckOut(BaseModel):
         )
 
 
+class JointBidIn(Input):
+    prices: dict[str, str] = Field(max_length=200, description="Unit price per item id of the lots bid on")
+    lead_time_days: int = Field(ge=1, le=730)
+    validity_days: int = Field(ge=1, le=365)
+    notes: str = Field(default="", max_length=2000)
+
+
+class JointReceiptOut(BaseModel):
+    bid_id: uuid.UUID
+    received_at: dt.datetime = Field(description="Server time (UTC) at which the bid was received")
+    sha256: str = Field(description="SHA-256 of the canonical bid content, which names every member")
+    members: list[uuid.UUID]
+
+
+class JointBidOut(BaseModel):
+    id: uuid.UUID
+    content: dict[str, Any] = Field(description="Sealed: members see it, nobody else before the deadline")
+    total_price: str
+    sha256: str
+    received_at: dt.datetime
+    confirmed: list[uuid.UUID] = Field(description="The members that confirmed this exact version")
+    counts: bool = Field(description="Whether every member has confirmed it, so that it counts")
+
+
+class ConfirmIn(Input):
+    sha256: str = Field(max_length=64, description="The hash of the version you reviewed")
+
+
 class ConsortiumController(Controller):
     path = "/api/v1"
     guards = [signed_in_guard]
@@ -199,3 +229,48 @@ class ConsortiumController(Controller):
     ) -> ConsortiumCheckOut:
         """Eligibility of the whole: each member's gaps for its part, and what is still uncovered."""
         return ConsortiumCheckOut.of(await consortia.check_whole(ctx, who(request).actor, str(consortium_id)))
+
+    @post("/consortia/{consortium_id:uuid}/bid", status_code=HTTP_201_CREATED, operation_id="submitJointBid")
+    async def submit(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[uuid.UUID],
+        data: JSONBody[JointBidIn],
+        idempotency_key: IdempotencyKey,
+    ) -> JointReceiptOut:
+        """The lead submits or replaces the joint bid; each member then confirms that version."""
+        receipt = await consortia.submit_joint_bid(
+            ctx, who(request).actor, str(consortium_id), data.model_dump(), idempotency_key
+        )
+        bid = await consortia.joint_bid(who(request).actor, str(consortium_id))
+        assert bid is not None
+        return JointReceiptOut(
+            bid_id=uuid.UUID(receipt.bid_id),
+            received_at=receipt.received_at,
+            sha256=receipt.sha256,
+            members=[uuid.UUID(m["organisation"]) for m in bid["content"]["consortium"]["members"]],
+        )
+
+    @get("/consortia/{consortium_id:uuid}/bid", operation_id="getJointBid")
+    async def current_bid(
+        self, request: Request[Any, Any, Any], consortium_id: FromPath[uuid.UUID]
+    ) -> JointBidOut:
+        bid = await consortia.joint_bid(who(request).actor, str(consortium_id))
+        if bid is None:
+            raise NotFound("bid")
+        return JointBidOut.model_validate(bid)
+
+    @post(
+        "/consortia/{consortium_id:uuid}/bid/confirm", status_code=HTTP_200_OK, operation_id="confirmJointBid"
+    )
+    async def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[uuid.UUID],
+        data: JSONBody[ConfirmIn],
+    ) -> JointBidOut:
+        """Confirm the version you reviewed; a change by the lead asks every member again."""
+        bid = await consortia.confirm_joint_bid(ctx, who(request).actor, str(consortium_id), data.sha256)
+        return JointBidOut.model_validate(bid)

@@ -366,6 +366,8 @@ class ConsortiumMember(Table, tablename="consortium_member"):
     liability_accepted_at = Timestamptz(null=True, default=None)
     invited_at = Timestamptz()
     answered_at = Timestamptz(null=True, default=None)
+    confirmed_hash = Varchar(length=64, default="")  # the version of the joint bid it confirmed
+    confirmed_at = Timestamptz(null=True, default=None)
 
 
 class BidSeat(Table, tablename="bid_seat"):

@@ -265,7 +265,7 @@ def check_one_bid_per_firm(
 
 
 def confirmed_members(
-    consortium: Consortium, confirmations: Mapping[str, str], current_hash: str | None
+    members: Sequence[Member], confirmations: Mapping[str, str], current_hash: str | None
 ) -> frozenset[str]:
     """The members that confirmed *this exact version* (its hash). A change by the lead makes a
     new hash, so every earlier confirmation stops counting: that is the reset."""
@@ -273,21 +273,22 @@ def confirmed_members(
         return frozenset()
     return frozenset(
         m.organisation
-        for m in consortium.taking_part
+        for m in members
         if m.status is MemberStatus.ACCEPTED and confirmations.get(m.organisation) == current_hash
     )
 
 
 def joint_bid_counts(
-    consortium: Consortium, confirmations: Mapping[str, str], current_hash: str | None
+    members: Sequence[Member], confirmations: Mapping[str, str], current_hash: str | None
 ) -> bool:
     """The bid counts only when every member taking part accepted and confirmed its current version.
     (Confirmations are refused after the deadline, so what counts at the deadline stays counted.)"""
-    members = consortium.taking_part
+    taking_part = [m for m in members if m.status in TAKING_PART]
     return (
-        bool(members)
-        and all(m.status is MemberStatus.ACCEPTED for m in members)
-        and (confirmed_members(consortium, confirmations, current_hash) == {m.organisation for m in members})
+        bool(taking_part)
+        and all(m.status is MemberStatus.ACCEPTED for m in taking_part)
+        and confirmed_members(taking_part, confirmations, current_hash)
+        == {m.organisation for m in taking_part}
     )
 
 

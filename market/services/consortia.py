@@ -5,6 +5,8 @@ unique per RFQ and lot, so a firm is never in two competing bids, even when they
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import uuid
 from decimal import Decimal, InvalidOperation
@@ -20,20 +22,22 @@ from market.domain.consortium import (
     Member,
     MemberStatus,
     check_answer,
+    check_confirmation,
     check_consortium,
     check_invite,
     check_leave,
+    joint_bid_counts,
 )
 from market.domain.consortium import Consortium as ConsortiumRules
 from market.domain.eligibility import parse_requirements
-from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, Forbidden, NotFound
+from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
 from market.domain.organisations import OrganisationKind, ValueChainLink
-from market.domain.rfq import PricedItem, check_bid_change
-from market.services import audit
+from market.domain.rfq import PricedItem, Receipt, check_bid_change
+from market.services import audit, rfqs
 from market.services.context import ServiceContext, parse_id
 from market.services.notifications import notify
 from market.services.readiness import passport
-from market.services.rfqs import facts
+from market.services.rfqs import JointBid, facts
 from market.services.seats import claim_seats, holder_of, release_seats, seat_lots
 
 
@@ -352,3 +356,120 @@ async def consortia_of(actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
         parse_id(rfq_id, "rfq"),
         uuid.UUID(actor.organisation_id),
     )
+
+
+# -- the joint bid --------------------------------------------------------------------------------
+
+
+async def _current_joint_bid(consortium_id: uuid.UUID) -> dict[str, Any] | None:
+    return await raw.first(
+        Bid,
+        "SELECT id, bidder, content, total_price, sha256, received_at FROM bid "
+        "WHERE consortium = {} AND status = 'active'",
+        consortium_id,
+    )
+
+
+async def submit_joint_bid(
+    ctx: ServiceContext, actor: Actor, consortium_id: str, raw_bid: dict[str, Any], idempotency_key: str
+) -> Receipt:
+    """The lead submits (or replaces) the consortium's sealed bid, with the split across members
+    sealed into it. The whole must pass the consortium's check at the moment of writing; the lead's
+    own submission is its confirmation, every other member confirms this exact version."""
+    row, members = await _load(consortium_id)
+    if str(row["lead"]) != actor.organisation_id:
+        raise Forbidden("consortium.lead_only", N_("Only the lead firm does this."))
+    split = [
+        {
+            "organisation": str(m["organisation"]),
+            "legal_name": m["legal_name"],
+            "share": m["share"],
+            "items": m["items"],
+            "link": m["link"],
+        }
+        for m in members
+        if m["status"] in TAKING_PART
+    ]
+
+    async def check(now: dt.datetime) -> None:
+        result = await check_whole(dataclasses.replace(ctx, clock=lambda: now), actor, consortium_id)
+        if not result.eligible:
+            gaps = [(m.organisation, g) for m in result.members for g in m.gaps]
+            gaps += [("", g) for g in result.uncovered]
+            raise DomainError(
+                "consortium.not_eligible",
+                N_("The consortium cannot bid yet: see what each member still lacks."),
+                kind=ErrorKind.FORBIDDEN,
+                fields=[
+                    FieldError(
+                        f"members.{org}" if org else "consortium", g.code, g.message, dict(g.params), g.action
+                    )
+                    for org, g in gaps
+                ],
+            )
+
+    async def sealed(digest: str, now: dt.datetime) -> None:
+        await ConsortiumMember.update(
+            {ConsortiumMember.confirmed_hash: digest, ConsortiumMember.confirmed_at: now}
+        ).where(ConsortiumMember.consortium == row["id"], ConsortiumMember.organisation == row["lead"])
+        # the bid's sealed split names every member; changing it asks each one again (new hash)
+
+    joint = JointBid(row["id"], frozenset(row["lots"]), split, check, sealed)
+    receipt = await rfqs.submit_bid(ctx, actor, str(row["rfq"]), raw_bid, idempotency_key, joint=joint)
+    ctx.announce(consortium_channel(row["id"]), {"type": "joint_bid", "sha256": receipt.sha256})
+    return receipt
+
+
+def consortium_channel(consortium_id: uuid.UUID | str) -> str:
+    return f"consortium:{consortium_id}"
+
+
+async def joint_bid(actor: Actor, consortium_id: str) -> dict[str, Any] | None:
+    """The current joint bid with who confirmed it: for the members, sealed for everyone else."""
+    row, members = await _load(consortium_id)
+    _visible(actor, row, members)
+    bid = await _current_joint_bid(row["id"])
+    if bid is None:
+        return None
+    if isinstance(bid["content"], str):
+        bid["content"] = json.loads(bid["content"])
+    bid["confirmed"] = sorted(
+        str(m["organisation"])
+        for m in members
+        if m["status"] == "accepted" and m["confirmed_hash"] == bid["sha256"]
+    )
+    bid["counts"] = joint_bid_counts(
+        _rules(row, members).members,
+        {str(m["organisation"]): m["confirmed_hash"] for m in members},
+        bid["sha256"],
+    )
+    return bid
+
+
+async def confirm_joint_bid(
+    ctx: ServiceContext, actor: Actor, consortium_id: str, seen_hash: str
+) -> dict[str, Any]:
+    """A member confirms the exact version it was shown (its hash), while the RFQ is open."""
+    row, members = await _load(consortium_id)
+    rules = _rules(row, members)
+    me = uuid.UUID(actor.organisation_id)
+    async with ctx.transaction():
+        rfq = await _rfq(row["rfq"])  # read inside the writer: the deadline and the bid as they are now
+        current = await _current_joint_bid(row["id"])
+        check_confirmation(
+            rules, str(me), seen_hash.strip(), current["sha256"] if current else None, facts(rfq), ctx.now()
+        )
+        await ConsortiumMember.update(
+            {ConsortiumMember.confirmed_hash: seen_hash.strip(), ConsortiumMember.confirmed_at: ctx.now()}
+        ).where(ConsortiumMember.consortium == row["id"], ConsortiumMember.organisation == me)
+        await audit.append(
+            ctx,
+            actor.user_id,
+            "consortium.confirmed",
+            str(row["rfq"]),
+            {"consortium": str(row["id"]), "sha256": seen_hash.strip()},
+        )
+    ctx.announce(consortium_channel(row["id"]), {"type": "confirmed", "organisation": str(me)})
+    bid = await joint_bid(actor, consortium_id)
+    assert bid is not None
+    return bid

@@ -6,14 +6,16 @@ import datetime as dt
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from market.db import raw
 from market.db.engine import is_unique_violation
-from market.db.tables import Bid, BidFile, Organisation, Rfq, RfqItem, RfqQuestion
+from market.db.tables import Bid, BidFile, ConsortiumMember, Organisation, Rfq, RfqItem, RfqQuestion
 from market.domain.accounts import Actor
+from market.domain.consortium import Member, MemberStatus, joint_bid_counts
 from market.domain.eligibility import Passport, check_eligibility, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
 from market.domain.organisations import CPV_CODE, OrganisationKind
@@ -440,6 +442,18 @@ async def _receipt_for_key(bidder: uuid.UUID, key: str) -> Receipt | None:
     return Receipt(str(row["id"]), row["received_at"], row["sha256"]) if row else None
 
 
+@dataclass(frozen=True)
+class JointBid:
+    """What makes a bid a consortium's (services/consortia.py): the lots it covers, the split sealed
+    into it, the consortium's gate asked at the moment of writing, and what follows the sealing."""
+
+    consortium: uuid.UUID
+    lots: frozenset[str]
+    split: list[dict[str, Any]]
+    check: Callable[[dt.datetime], Awaitable[None]]
+    sealed: Callable[[str, dt.datetime], Awaitable[None]]
+
+
 async def submit_bid(
     ctx: ServiceContext,
     actor: Actor,
@@ -447,9 +461,11 @@ async def submit_bid(
     raw_bid: dict[str, Any],
     idempotency_key: str,
     files: Sequence[Upload] = (),
+    joint: JointBid | None = None,
 ) -> Receipt:
-    """Submit (or replace) the actor's sealed bid. The gate is asked every time; the server clock
-    at the moment of writing decides lateness; a repeated idempotency key returns the first receipt."""
+    """Submit (or replace) the actor's sealed bid, or its consortium's (``joint``). The gate is
+    asked every time; the server clock at the moment of writing decides lateness; a repeated
+    idempotency key returns the first receipt."""
     if actor.organisation_kind is not OrganisationKind.SME_SUPPLIER:
         raise Forbidden("bid.suppliers_only", N_("Only SME suppliers bid."))
     key = idempotency_key.strip()
@@ -463,11 +479,15 @@ async def submit_bid(
         return earlier
     rfq = await _bid_target(actor, parse_id(rfq_id, "rfq"))
     items = await _priced_items(rfq["id"])
+    if joint is not None and joint.lots:
+        items = [item for item in items if item.lot in joint.lots]
     content = validate_bid(items, raw_bid)
+    if joint is not None:
+        content["consortium"] = {"id": str(joint.consortium), "members": joint.split}
     documents = _check_bid_files(ctx, files)
     content["attachments"] = [{k: d[k] for k in ("name", "sha256", "size")} for d in documents]
     total = sum(lot_totals(items, content["prices"]).values(), Decimal(0))
-    bidder_passport = await _passport_of(actor)
+    bidder_passport = await _passport_of(actor) if joint is None else None
     bid_id = uuid.uuid4()
     sealed = {"rfq": str(rfq["id"]), "bidder": str(bidder), **content, "total_price": format(total, "f")}
     digest = bid_hash(sealed)
@@ -476,7 +496,11 @@ async def submit_bid(
             now = ctx.now()  # the moment of receipt, taken while this writer holds the database
             current = await _bid_target(actor, rfq["id"])
             check_bid_change(facts(current), now)
-            _check_gate(current, bidder_passport, now)
+            if joint is not None:
+                await joint.check(now)
+            else:
+                assert bidder_passport is not None
+                _check_gate(current, bidder_passport, now)
             await raw.rows(
                 Bid,
                 "UPDATE bid SET status = {}, ended_at = {} WHERE rfq = {} AND bidder = {} AND status = {}",
@@ -489,8 +513,8 @@ async def submit_bid(
             await raw.rows(
                 Bid,
                 "INSERT INTO bid (id, rfq, bidder, status, content, total_price, sha256, idempotency_key, "
-                "received_at, submitted_by, ended_at, confirmed_deadline) "
-                "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, {})",
+                "received_at, submitted_by, ended_at, confirmed_deadline, consortium) "
+                "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, {}, {})",
                 bid_id,
                 rfq["id"],
                 bidder,
@@ -502,15 +526,19 @@ async def submit_bid(
                 now,
                 uuid.UUID(actor.user_id),
                 current["deadline"],
+                joint.consortium if joint is not None else None,
             )
             for document in documents:
                 await BidFile.insert(BidFile(id=uuid.uuid4(), bid=bid_id, **document))
-            if current["allow_consortia"]:  # then a firm may be in a joint bid too: one seat per lot
+            if joint is not None:
+                await joint.sealed(digest, now)
+            elif current["allow_consortia"]:  # then a firm may be in a joint bid too: one seat per lot
                 await release_seats(rfq["id"], bidder, solo_holder(bidder))
                 await claim_seats(rfq["id"], content["lots"] or [WHOLE], bidder, solo_holder(bidder))
-            await audit.append(
-                ctx, actor.user_id, "bid.submitted", str(rfq["id"]), {"bid": str(bid_id), "sha256": digest}
-            )
+            details = {"bid": str(bid_id), "sha256": digest}
+            if joint is not None:
+                details["consortium"] = str(joint.consortium)
+            await audit.append(ctx, actor.user_id, "bid.submitted", str(rfq["id"]), details)
     except Exception as error:
         if is_unique_violation(error):  # the same key raced in twice: answer with the receipt that won
             winner = await _receipt_for_key(bidder, key)
@@ -727,7 +755,21 @@ async def _active_bids(rfq_id: uuid.UUID) -> list[dict[str, Any]]:
         listed = sorted(a["sha256"] for a in bid["content"].get("attachments", []))
         stored = sorted(hashlib.sha256(d["content"]).hexdigest() for d in documents)
         bid["hash_matches"] = bid_hash(bid["content"]) == bid["sha256"] and listed == stored
+        bid["counts"] = bid["consortium"] is None or await _joint_bid_counts(bid)
     return bids
+
+
+async def _joint_bid_counts(bid: dict[str, Any]) -> bool:
+    """A consortium's bid counts only if every member confirmed this exact version in time."""
+    rows = await raw.rows(
+        ConsortiumMember,
+        "SELECT organisation, status, share, confirmed_hash FROM consortium_member WHERE consortium = {}",
+        bid["consortium"],
+    )
+    members = [Member(str(r["organisation"]), MemberStatus(r["status"]), Decimal(r["share"])) for r in rows]
+    return joint_bid_counts(
+        members, {str(r["organisation"]): r["confirmed_hash"] for r in rows}, bid["sha256"]
+    )
 
 
 async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
@@ -743,7 +785,7 @@ async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict
                 actor.user_id,
                 "bid.read",
                 str(rfq["id"]),
-                {"bid": str(bid["id"]), "hash_matches": bid["hash_matches"]},
+                {"bid": str(bid["id"]), "hash_matches": bid["hash_matches"], "counts": bid["counts"]},
             )
         await Rfq.update({Rfq.opened_at: now}).where(Rfq.id == rfq["id"])
         await audit.append(ctx, actor.user_id, "rfq.opened", str(rfq["id"]), {"bids": len(bids)})
@@ -853,7 +895,7 @@ async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[
             raise DomainError(
                 "rfq.not_opened", N_("Open the bids before evaluating them."), kind=ErrorKind.CONFLICT
             )
-        bids = await Bid.select().where(Bid.rfq == rfq["id"], Bid.status == ACTIVE).output(load_json=True)
+        bids = [bid for bid in await _active_bids(rfq["id"]) if bid["counts"]]
         items = await _priced_items(rfq["id"])
         candidates = []
         for bid in bids:

@@ -135,3 +135,111 @@ async def test_two_bids_racing_for_the_same_firm_only_one_gets_it(client, ctx, c
     assert codes in ([200, 409, 409], [201, 409, 409]), [a.text for a in answers]
     assert all(a.json()["code"] == "consortium.firm_taken" for a in answers if a.status_code == 409)
     assert await BidSeat.count().where(BidSeat.organisation == firm_org["id"]) == 1
+
+
+async def test_the_joint_bid_counts_only_when_every_member_confirmed_that_version(client, ctx, clock) -> None:
+    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
+    buyer_token = await api_token_for(ctx, buyer)
+    deadline = clock() + dt.timedelta(days=3)
+    items = [{"description": "Shoe sole", "quantity": "1500", "unit": "pieces"}]
+    rfq = await published_rfq(
+        client, buyer_token, deadline, "Soles, joint", allow_consortia=True, items=items
+    )
+    (lead_org, lead), (partner_org, partner), (_, outsider) = await firms(ctx, 3)
+    team = (
+        await client.post(f"/api/v1/rfqs/{rfq['id']}/consortia", json=lead_body(), headers=bearer(lead))
+    ).json()
+    base = f"/api/v1/consortia/{team['id']}"
+    await client.post(
+        f"{base}/invitations",
+        json={"organisation": str(partner_org["id"]), "share": "40"},
+        headers=bearer(lead),
+    )
+    prices = {"prices": {rfq["items"][0]["id"]: "3.20"}, "lead_time_days": 15, "validity_days": 30}
+
+    def key(n: int) -> dict:
+        return {"Idempotency-Key": f"joint-key-{n:04d}"}
+
+    early = await client.post(f"{base}/bid", json=prices, headers={**bearer(lead), **key(1)})
+    assert early.status_code == 403 and early.json()["code"] == "consortium.not_eligible"
+    assert "consortium.not_accepted" in {f["code"] for f in early.json()["fields"]}
+    accept = {"accept": True, "liability_accepted": True}
+    assert (await client.post(f"{base}/answer", json=accept, headers=bearer(partner))).status_code == 200
+    not_lead = await client.post(f"{base}/bid", json=prices, headers={**bearer(partner), **key(2)})
+    assert not_lead.status_code == 403
+    first = await client.post(f"{base}/bid", json=prices, headers={**bearer(lead), **key(3)})
+    assert first.status_code == 201, first.text
+    receipt = first.json()
+    assert set(receipt["members"]) == {str(lead_org["id"]), str(partner_org["id"])}  # the receipt names them
+
+    seen = (await client.get(f"{base}/bid", headers=bearer(partner))).json()
+    assert seen["content"]["prices"] == {rfq["items"][0]["id"]: "3.20"} and not seen["counts"]
+    assert seen["confirmed"] == [str(lead_org["id"])]  # the lead's submission is its confirmation
+    assert (await client.get(f"{base}/bid", headers=bearer(outsider))).status_code == 404
+    assert (await client.get(f"{base}/bid", headers=bearer(buyer_token))).status_code == 404  # sealed
+    assert (await client.post(f"{base}/leave", json={}, headers=bearer(partner))).status_code == 409
+
+    # the lead changes the bid: the partner's review of the first version no longer counts
+    second = await client.post(
+        f"{base}/bid", json={**prices, "lead_time_days": 12}, headers={**bearer(lead), **key(4)}
+    )
+    assert second.status_code == 201 and second.json()["sha256"] != receipt["sha256"]
+    stale = await client.post(
+        f"{base}/bid/confirm", json={"sha256": receipt["sha256"]}, headers=bearer(partner)
+    )
+    assert stale.status_code == 409 and stale.json()["code"] == "consortium.bid_changed"
+    done = await client.post(
+        f"{base}/bid/confirm", json={"sha256": second.json()["sha256"]}, headers=bearer(partner)
+    )
+    assert done.status_code == 200 and done.json()["counts"]
+
+    clock.current = deadline + dt.timedelta(milliseconds=1)
+    late = await client.post(
+        f"{base}/bid/confirm", json={"sha256": second.json()["sha256"]}, headers=bearer(partner)
+    )
+    assert late.status_code == 409 and late.json()["code"] == "bid.after_deadline"
+    opened = await client.post(f"/api/v1/rfqs/{rfq['id']}/open", headers=bearer(buyer_token))
+    assert [(b["bidder"], b["content"]["consortium"]["id"]) for b in opened.json()] == [
+        (str(lead_org["id"]), team["id"])
+    ]
+    ranking = (await client.post(f"/api/v1/rfqs/{rfq['id']}/evaluate", headers=bearer(buyer_token))).json()
+    assert [r["bid"] for r in ranking] == [second.json()["bid_id"]]
+
+
+async def test_a_joint_bid_not_every_member_confirmed_is_not_evaluated(client, ctx, clock) -> None:
+    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
+    buyer_token = await api_token_for(ctx, buyer)
+    deadline = clock() + dt.timedelta(days=3)
+    items = [{"description": "Shoe sole", "quantity": "1500", "unit": "pieces"}]
+    rfq = await published_rfq(
+        client, buyer_token, deadline, "Soles, unconfirmed", allow_consortia=True, items=items
+    )
+    (_, lead), (partner_org, partner), (_, solo) = await firms(ctx, 3)
+    team = (
+        await client.post(f"/api/v1/rfqs/{rfq['id']}/consortia", json=lead_body(), headers=bearer(lead))
+    ).json()
+    base = f"/api/v1/consortia/{team['id']}"
+    await client.post(
+        f"{base}/invitations",
+        json={"organisation": str(partner_org["id"]), "share": "40"},
+        headers=bearer(lead),
+    )
+    await client.post(
+        f"{base}/answer", json={"accept": True, "liability_accepted": True}, headers=bearer(partner)
+    )
+    prices = {"prices": {rfq["items"][0]["id"]: "2.90"}, "lead_time_days": 15, "validity_days": 30}
+    joint = await client.post(
+        f"{base}/bid", json=prices, headers={**bearer(lead), "Idempotency-Key": "joint-unconf-1"}
+    )
+    assert joint.status_code == 201
+    alone = await client.post(
+        f"/api/v1/rfqs/{rfq['id']}/bid",
+        json={**prices, "prices": {rfq["items"][0]["id"]: "3.50"}},
+        headers={**bearer(solo), "Idempotency-Key": "solo-unconf-1"},
+    )
+    assert alone.status_code == 201
+    clock.current = deadline + dt.timedelta(minutes=1)
+    opened = (await client.post(f"/api/v1/rfqs/{rfq['id']}/open", headers=bearer(buyer_token))).json()
+    assert len(opened) == 2  # both are opened and shown; only one counts
+    ranking = (await client.post(f"/api/v1/rfqs/{rfq['id']}/evaluate", headers=bearer(buyer_token))).json()
+    assert [r["bid"] for r in ranking] == [alone.json()["bid_id"]]  # cheaper, but not confirmed by all

@@ -195,13 +195,15 @@ def test_membership_moves() -> None:
 def test_a_change_by_the_lead_resets_the_confirmations() -> None:
     team = vertical(member("lead", 70, "jam"), member("b", 30, "crates"))
     both = {"lead": "v1", "b": "v1"}
-    assert confirmed_members(team, both, "v1") == {"lead", "b"} and joint_bid_counts(team, both, "v1")
-    assert confirmed_members(team, both, "v2") == frozenset()  # the lead changed the bid
-    assert not joint_bid_counts(team, {"lead": "v2", "b": "v1"}, "v2")
-    assert joint_bid_counts(team, {"lead": "v2", "b": "v2"}, "v2")
+    assert confirmed_members(team.members, both, "v1") == {"lead", "b"} and joint_bid_counts(
+        team.members, both, "v1"
+    )
+    assert confirmed_members(team.members, both, "v2") == frozenset()  # the lead changed the bid
+    assert not joint_bid_counts(team.members, {"lead": "v2", "b": "v1"}, "v2")
+    assert joint_bid_counts(team.members, {"lead": "v2", "b": "v2"}, "v2")
     pending = vertical(member("lead", 70, "jam"), member("b", 30, "crates", status=MemberStatus.INVITED))
-    assert not joint_bid_counts(pending, {"lead": "v1", "b": "v1"}, "v1")
-    assert not joint_bid_counts(team, {}, None)
+    assert not joint_bid_counts(pending.members, {"lead": "v1", "b": "v1"}, "v1")
+    assert not joint_bid_counts(team.members, {}, None)
 
 
 def test_confirmation_needs_the_current_version_before_the_deadline() -> None:
