@@ -427,7 +427,8 @@ def consortium_channel(consortium_id: uuid.UUID | str) -> str:
 async def joint_bid(actor: Actor, consortium_id: str) -> dict[str, Any] | None:
     """The current joint bid with who confirmed it: for the members, sealed for everyone else."""
     row, members = await _load(consortium_id)
-    _visible(actor, row, members)
+    if _visible(actor, row, members)["my_status"] != MemberStatus.ACCEPTED.value:
+        raise NotFound("bid")  # an invited firm sees who is in, not the prices, until it joins
     bid = await _current_joint_bid(row["id"])
     if bid is None:
         return None
