@@ -1,6 +1,6 @@
-// Live updates for RFQ pages and the board. The pages work without this file; with it, the
-// number of bids, the deadline, the status, new answers and newly published RFQs appear without
-// reloading. After a dropped connection it reconnects (waiting longer each time, at most 30 s)
+// Live updates for RFQ pages, the board and consortium pages. The pages work without this file;
+// with it, the number of bids, the deadline, the status, new answers, newly published RFQs and
+// the confirmations of a joint bid appear without reloading. After a dropped connection it reconnects (waiting longer each time, at most 30 s)
 // and tells the server what it has already shown, so it catches up on what it missed.
 (function () {
   "use strict";
@@ -34,6 +34,23 @@
   var status = root.getAttribute("data-status");
   var since = root.getAttribute("data-since");
   var labels = JSON.parse(root.getAttribute("data-labels") || "{}");
+  var consortium = root.getAttribute("data-live-consortium");
+  var sha = root.getAttribute("data-sha");
+
+  function applyConfirmations(event) {
+    if (event.sha256 !== sha) { say(texts.changed || ""); return; }
+    Array.prototype.forEach.call(document.querySelectorAll("[data-member]"), function (item) {
+      var done = event.confirmed.indexOf(item.getAttribute("data-member")) >= 0;
+      var mark = item.querySelector("[data-confirmed]");
+      var text = done ? texts.confirmed : texts.pending;
+      if (mark && mark.textContent !== text) {
+        mark.textContent = text;
+        if (done) { say(fill(texts.arrived || "", { firm: item.getAttribute("data-name") })); }
+      }
+    });
+    var counts = find("counts");
+    if (counts) { counts.hidden = !event.counts; }
+  }
 
   function setBids(count) {
     var cell = find("bids");
@@ -82,6 +99,7 @@
 
   function handle(event) {
     if (event.type === "state") { applyState(event); }
+    else if (event.type === "confirmations") { applyConfirmations(event); }
     else if (event.type === "bids") { setBids(event.count); }
     else if (event.type === "answer") { addAnswer(event); }
     else if (event.type === "published" || event.type === "missed") {
@@ -98,6 +116,7 @@
 
   function address() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    if (consortium) { return scheme + location.host + "/live/consortia/" + consortium; }
     if (rfq) { return scheme + location.host + "/live/rfqs/" + rfq + "?answers=" + seenAnswers; }
     return scheme + location.host + "/live/board?since=" + encodeURIComponent(since || "");
   }

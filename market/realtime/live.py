@@ -22,7 +22,7 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
 from market.domain.errors import DomainError
-from market.services import rfqs
+from market.services import consortia, rfqs
 from market.services.accounts import SignedIn
 from market.services.context import ServiceContext
 
@@ -142,4 +142,29 @@ async def board_live(
     await _serve(socket, channels, rfqs.BOARD_CHANNEL, catch_up)
 
 
-LIVE_HANDLERS = [rfq_live, board_live]
+@websocket("/live/consortia/{consortium_id:uuid}")
+async def consortium_live(
+    socket: WebSocket[Any, Any, Any],
+    channels: NamedDependency[ChannelsPlugin],
+    ctx: NamedDependency[ServiceContext],
+    consortium_id: FromPath[uuid.UUID],
+) -> None:
+    """A consortium's page, for its accepted members: who has confirmed which version of the
+    joint bid, now and as each confirmation arrives."""
+    signed_in = await _admit(socket, ctx)
+    if signed_in is None:
+        return
+    try:
+        await consortia.joint_bid(signed_in.actor, str(consortium_id))  # accepted members only
+    except DomainError:
+        await socket.close(code=POLICY_VIOLATION)
+        return
+    await socket.accept()
+
+    async def catch_up() -> list[dict[str, Any]]:
+        return [await consortia.confirmation_state(consortium_id)]
+
+    await _serve(socket, channels, consortia.consortium_channel(consortium_id), catch_up)
+
+
+LIVE_HANDLERS = [rfq_live, board_live, consortium_live]

@@ -416,8 +416,25 @@ async def submit_joint_bid(
 
     joint = JointBid(row["id"], frozenset(row["lots"]), split, check, sealed)
     receipt = await rfqs.submit_bid(ctx, actor, str(row["rfq"]), raw_bid, idempotency_key, joint=joint)
-    ctx.announce(consortium_channel(row["id"]), {"type": "joint_bid", "sha256": receipt.sha256})
+    ctx.announce(consortium_channel(row["id"]), await confirmation_state(row["id"]))
     return receipt
+
+
+async def confirmation_state(consortium_id: uuid.UUID) -> dict[str, Any]:
+    """Who confirmed which version: what the members' live pages show (never the prices)."""
+    bid = await _current_joint_bid(consortium_id)
+    rows = await raw.rows(
+        ConsortiumMember,
+        "SELECT organisation, status, share, confirmed_hash FROM consortium_member WHERE consortium = {}",
+        consortium_id,
+    )
+    sha = bid["sha256"] if bid else None
+    confirmed = sorted(
+        str(r["organisation"]) for r in rows if r["status"] == "accepted" and r["confirmed_hash"] == sha
+    )
+    members = [Member(str(r["organisation"]), MemberStatus(r["status"]), Decimal(r["share"])) for r in rows]
+    counts = joint_bid_counts(members, {str(r["organisation"]): r["confirmed_hash"] for r in rows}, sha)
+    return {"type": "confirmations", "sha256": sha, "confirmed": confirmed, "counts": counts}
 
 
 def consortium_channel(consortium_id: uuid.UUID | str) -> str:
@@ -470,7 +487,7 @@ async def confirm_joint_bid(
             str(row["rfq"]),
             {"consortium": str(row["id"]), "sha256": seen_hash.strip()},
         )
-    ctx.announce(consortium_channel(row["id"]), {"type": "confirmed", "organisation": str(me)})
+    ctx.announce(consortium_channel(row["id"]), await confirmation_state(row["id"]))
     bid = await joint_bid(actor, consortium_id)
     assert bid is not None
     return bid

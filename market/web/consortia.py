@@ -3,6 +3,8 @@ only) with its combined check, invitations by tax id, answers, leaving and repla
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -40,6 +42,20 @@ def choices() -> dict[str, Any]:
         "links": [(link.value, gettext(LINK_LABELS[link])) for link in ValueChainLink],
         "countries": [(c.value, gettext(COUNTRY_LABELS[c])) for c in Country],
     }
+
+
+def _live_texts() -> str:
+    """What live.js says as confirmations arrive, in the page's language."""
+    return json.dumps(
+        {
+            "confirmed": "✓ " + gettext(N_("confirmed this version")),
+            "pending": gettext(N_("not confirmed yet")),
+            "arrived": gettext(N_("%(firm)s confirmed the joint bid.")),
+            "changed": gettext(
+                N_("The lead changed the joint bid: reload the page to review the new version.")
+            ),
+        }
+    )
 
 
 def item_options(rfq: dict[str, Any]) -> list[tuple[str, str]]:
@@ -151,6 +167,15 @@ class ConsortiumPages(Controller):
             ],
             "uncovered": [(gettext(g.message, **g.params), gettext(g.action)) for g in check.uncovered],
             "invite_values": {},
+            "joint_bid": await consortia.joint_bid(me.actor, consortium_id)
+            if row["my_status"] == MemberStatus.ACCEPTED.value
+            else None,
+            "open": rfqs.rfq_status(rfq, ctx.now()).value == "published",
+            "bid_items": [i for i in rfq["items"] if not row["lots"] or i["lot"] in row["lots"]],
+            "bid_values": {},
+            "receipt": None,
+            "live_texts": _live_texts(),
+            "idempotency_key": str(uuid.uuid4()),
             "item_options": item_options(rfq),
             "invited": row["my_status"] == MemberStatus.INVITED.value,
             **choices(),
@@ -247,3 +272,57 @@ class ConsortiumPages(Controller):
         if member and member != me.actor.organisation_id:
             return redirect(f"/consortia/{consortium_id}", "member_removed")
         return redirect("/rfqs", "consortium_left")
+
+    @post("/consortia/{consortium_id:str}/bid", include_in_schema=False)
+    async def bid(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[str],
+    ) -> Response[Any]:
+        """The lead sends (or replaces) the joint bid."""
+        me = need(request)
+        form = await request.form()
+        raw = {
+            "prices": {k.removeprefix("price_"): str(v) for k, v in form.items() if k.startswith("price_")},
+            "lead_time_days": str(form.get("lead_time_days", "")),
+            "validity_days": str(form.get("validity_days", "")),
+            "notes": str(form.get("notes", "")),
+        }
+        try:
+            receipt = await consortia.submit_joint_bid(
+                ctx, me.actor, consortium_id, raw, str(form.get("idempotency_key", ""))
+            )
+        except DomainError as error:
+            if error.kind.value not in ("invalid", "conflict", "forbidden"):
+                raise
+            return await self._page(
+                request,
+                ctx,
+                consortium_id,
+                STATUS_BY_KIND[error.kind],
+                bid_values={k: form.get(k, "") for k in form if k != "_csrf_token"},
+                errors={k.replace("prices.", "price_", 1): v for k, v in field_errors(error).items()},
+                form_error=gettext(error.message, **error.params),
+            )
+        return await self._page(request, ctx, consortium_id, 201, receipt=receipt)
+
+    @post("/consortia/{consortium_id:str}/confirm", include_in_schema=False)
+    async def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[str],
+    ) -> Response[Any]:
+        """A member confirms the version of the joint bid it reviewed."""
+        me = need(request)
+        form = await request.form()
+        try:
+            await consortia.confirm_joint_bid(ctx, me.actor, consortium_id, str(form.get("sha256", "")))
+        except DomainError as error:
+            if error.kind.value != "conflict":
+                raise
+            return await self._page(
+                request, ctx, consortium_id, 409, form_error=gettext(error.message, **error.params)
+            )
+        return redirect(f"/consortia/{consortium_id}", "joint_bid_confirmed")

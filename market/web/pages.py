@@ -82,6 +82,7 @@ FLASH_MESSAGES = {
     "invitation_accepted": N_("You are in the consortium."),
     "invitation_declined": N_("You declined the invitation."),
     "consortium_left": N_("Your firm left the consortium."),
+    "joint_bid_confirmed": N_("Your firm confirmed this version of the joint bid."),
 }
 
 

@@ -96,6 +96,12 @@ def live_server(worker_id: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     yield from _serve(f"e2e_{worker_id}", tmp_path_factory.mktemp("live"), {})
 
 
+@pytest.fixture
+def fresh_server(worker_id: str, tmp_path: Path) -> Iterator[str]:
+    """A live server with demo data of its own, for a test that changes what others rely on."""
+    yield from _serve(f"fresh_{worker_id}", tmp_path, {})
+
+
 FAKETIME = [Path(f"/usr/lib/{arch}-linux-gnu/faketime/libfaketime.so.1") for arch in ("x86_64", "aarch64")]
 
 

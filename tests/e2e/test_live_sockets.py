@@ -154,3 +154,58 @@ def test_state_on_connect_live_bid_count_and_missed_answers(live_server: str) ->
     assert answer["question"] == "Which steel grade?" and answer["answer"] == "SAE 1045."
     everything = json.dumps([bids, state, answer])
     assert "4321" not in everything and "secret-note" not in everything
+
+
+def test_members_see_the_confirmations_of_the_joint_bid_arrive(fresh_server: str) -> None:
+    """The demo's forming consortium: the invited firm joins, the lead sends the joint bid, and
+    the lead's page hears the member's confirmation as it happens; nobody else may listen."""
+    lead = signed_in_client(fresh_server, "sme@demo.market")
+    partner = signed_in_client(fresh_server, "sme.br@demo.market")
+    rfq = rfq_id(lead, "Armchair frames and leather covers")
+    found = re.search(r'href="(/consortia/[0-9a-f-]{36})"', lead.get(f"/rfqs/{rfq}").text)
+    assert found
+    team = found.group(1)
+    target = socket_url(fresh_server, "/live" + team)
+    origin = {"Origin": fresh_server}
+
+    async def refused(client: httpx.Client) -> bool:
+        try:
+            async with websockets.connect(
+                target, additional_headers={"Cookie": cookie_header(client), **origin}
+            ):
+                return False
+        except InvalidStatus as refusal:
+            return refusal.response.status_code == 403
+
+    assert asyncio.run(refused(partner))  # invited, not yet a member: no live view
+    invitation = partner.get(team).text
+    joined = partner.post(
+        f"{team}/answer",
+        data={"answer": "accept", "liability_accepted": "yes", "_csrf_token": csrf_from(invitation)},
+    )
+    assert joined.status_code == 303
+    form = lead.get(team).text
+    fields = {name: "12.00" for name in re.findall(r'name="(price_[0-9a-f-]+)"', form)}
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form)
+    assert fields and key
+    fields |= {"lead_time_days": "20", "validity_days": "30", "idempotency_key": key.group(1)}
+    sent = lead.post(f"{team}/bid", data={**fields, "_csrf_token": csrf_from(form)})
+    assert sent.status_code == 201, sent.text
+    sha = re.search(r"SHA-256 <code class=\"code\">([0-9a-f]{64})", sent.text)
+    assert sha
+
+    async def watch() -> None:
+        headers = {"Cookie": cookie_header(lead), **origin}
+        async with websockets.connect(target, additional_headers=headers) as socket:
+            first = await next_event(socket, "confirmations")
+            assert first["sha256"] == sha.group(1) and len(first["confirmed"]) == 1 and not first["counts"]
+            review = partner.get(team).text
+            confirmed = partner.post(
+                f"{team}/confirm", data={"sha256": sha.group(1), "_csrf_token": csrf_from(review)}
+            )
+            assert confirmed.status_code == 303
+            event = await next_event(socket, "confirmations")
+            assert len(event["confirmed"]) == 2 and event["counts"]
+            assert "12.00" not in json.dumps(event)  # live events carry who, never the prices
+
+    asyncio.run(watch())

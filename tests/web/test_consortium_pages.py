@@ -84,3 +84,72 @@ async def test_form_invite_answer_and_leave_through_the_portal(app, client, ctx,
         mine = await partner_browser.get(team)
         left = await partner_browser.post(f"{team}/leave", data={"_csrf_token": csrf_from(mine.text)})
         assert left.status_code == 303 and (await partner_browser.get(team)).status_code == 404
+
+
+async def test_the_lead_sends_the_joint_bid_and_the_member_confirms_it(app, client, ctx, clock) -> None:
+    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
+    rfq = await published_rfq(
+        client,
+        await api_token_for(ctx, buyer),
+        clock() + dt.timedelta(days=3),
+        "Soles, joint bid in the portal",
+        allow_consortia=True,
+        items=[{"description": "Shoe sole", "quantity": "1500", "unit": "pieces"}],
+    )
+    _, lead = await organisation_with_admin(ctx)
+    partner_org, partner = await organisation_with_admin(ctx, country="UY")
+    url = f"/rfqs/{rfq['id']}"
+    async with (
+        client_for(app, "198.51.100.111") as lead_browser,
+        client_for(app, "198.51.100.112") as partner_browser,
+    ):
+        await portal_login(lead_browser, lead["email"], PASSWORD)
+        await portal_login(partner_browser, partner["email"], PASSWORD)
+        made = await post_form(
+            lead_browser,
+            f"{url}/consortia/new",
+            f"{url}/consortia",
+            {"kind": "horizontal", "share": "60", "liability_accepted": "yes"},
+        )
+        team = made.headers["location"]
+        await post_form(
+            lead_browser,
+            team,
+            f"{team}/invitations",
+            {"country": "UY", "tax_id": partner_org["tax_id"], "share": "40"},
+        )
+        answer = await partner_browser.get(team)
+        await partner_browser.post(
+            f"{team}/answer",
+            data={"answer": "accept", "liability_accepted": "yes", "_csrf_token": csrf_from(answer.text)},
+        )
+        page = await lead_browser.get(team)
+        assert "Prepare the joint bid" in page.text
+        price = re.search(r'name="(price_[0-9a-f-]+)"', page.text).group(1)
+        key = re.search(r'name="idempotency_key" value="([^"]+)"', page.text).group(1)
+        fields = {
+            "lead_time_days": "14",
+            "validity_days": "30",
+            "idempotency_key": key,
+            "_csrf_token": csrf_from(page.text),
+        }
+        wrong = await lead_browser.post(f"{team}/bid", data={**fields, price: "abc"})
+        assert wrong.status_code == 422 and 'value="abc"' in wrong.text and f'id="e-{price}"' in wrong.text
+        sent = await lead_browser.post(f"{team}/bid", data={**fields, price: "3.15"})
+        assert sent.status_code == 201 and "The joint bid is received." in sent.text
+
+        review = await partner_browser.get(team)
+        assert (
+            "3.15" in review.text
+            and "not confirmed yet" in review.text
+            and "Confirm this version" in review.text
+        )
+        sha = re.search(r'name="sha256" value="([0-9a-f]{64})"', review.text).group(1)
+        confirmed = await partner_browser.post(
+            f"{team}/confirm", data={"sha256": sha, "_csrf_token": csrf_from(review.text)}
+        )
+        assert confirmed.status_code == 303
+        page = await lead_browser.get(team)
+        assert (
+            "Every member confirmed: the joint bid counts." in page.text and "Invite a firm" not in page.text
+        )
