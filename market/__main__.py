@@ -24,10 +24,14 @@ from market.settings import Settings, load_settings
 async def _with_context(settings: Settings, work: Callable[[ServiceContext], Awaitable[Any]]) -> Any:
     engine = build_engine(settings)
     await start_engine(engine, settings)
+    ctx = ServiceContext(settings=settings, engine=engine, store=MemoryStore())
     try:
         await migrate(engine)
-        return await work(ServiceContext(settings=settings, engine=engine, store=MemoryStore()))
+        return await work(ctx)
     finally:
+        # work left in the background (a coalesced live count) ends before its connections close:
+        # a connection opened after closing would keep the process from exiting
+        await ctx.stop_background()
         await stop_engine(engine)
 
 

@@ -385,7 +385,16 @@ class AwardIn(Input):
         return {"": str(self.bid_id)} if self.bid_id else {}
 
 
+class MemberShareOut(BaseModel):
+    organisation: uuid.UUID
+    legal_name: str
+    share: str = Field(description="Percent of the joint bid")
+
+
 class LotDebriefOut(RankedOut):
+    members: list[MemberShareOut] = Field(
+        default_factory=list, description="Every member of a consortium's bid, with its share"
+    )
     lot_title: str
     bidders: int = Field(description="How many bids were ranked on the lot")
     won: bool

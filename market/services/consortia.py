@@ -78,9 +78,10 @@ async def _load(consortium_id: str) -> tuple[dict[str, Any], list[dict[str, Any]
             ConsortiumMember.organisation.country.as_alias("country"),
         )
         .where(ConsortiumMember.consortium == row["id"])
-        .order_by(ConsortiumMember.invited_at)
         .output(load_json=True)
     )
+    # the lead first, then in the order invited (ties by id, so every page lists them alike)
+    members.sort(key=lambda m: (m["organisation"] != row["lead"], m["invited_at"], str(m["organisation"])))
     return row, members
 
 

@@ -884,6 +884,20 @@ def rfq_status(row: dict[str, Any], now: dt.datetime) -> RfqStatus:
 # -- evaluation, award, debrief -------------------------------------------------------------------
 
 
+def joint_members(content: dict[str, Any]) -> list[dict[str, Any]]:
+    """The members of a joint bid as its sealed content names them, with their shares (none for a
+    firm alone)."""
+    return [
+        {"organisation": m["organisation"], "legal_name": m["legal_name"], "share": m["share"]}
+        for m in content.get("consortium", {}).get("members", [])
+    ]
+
+
+def takers(entry: dict[str, Any]) -> list[str]:
+    """The firms behind a ranked bid: the bidder, and every member of a consortium."""
+    return [entry["bidder"], *(m["organisation"] for m in entry.get("members", []))]
+
+
 async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
     """Score the opened bids by the weights published with the RFQ, lot by lot (each bid on the
     lots it covers, by its total for that lot); quality is each bidder's readiness level now.
@@ -917,6 +931,7 @@ async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[
                 )
         criteria = AwardCriteria(**rfq["criteria"])
         bidders = {str(b["id"]): str(b["bidder"]) for b in bids}
+        members = {str(b["id"]): joint_members(b["content"]) for b in bids}
         order = {lot["id"]: index for index, lot in enumerate(rfq["lots"])}
         ranked = sorted(evaluate(criteria, candidates), key=lambda r: (order.get(r.lot, 0), r.rank))
         ranking = [
@@ -924,6 +939,7 @@ async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[
                 "lot": r.lot,
                 "bid": r.bid_id,
                 "bidder": bidders[r.bid_id],
+                "members": members[r.bid_id],
                 "rank": r.rank,
                 "lot_total": format(r.lot_price, "f"),
                 "total": str(r.total),
@@ -961,7 +977,8 @@ async def award(
             {Rfq.awarded_at: now, Rfq.awards: awards, Rfq.standstill_ends_at: now + DEFAULT_STANDSTILL}
         ).where(Rfq.id == rfq["id"])
         await audit.append(ctx, actor.user_id, "rfq.awarded", str(rfq["id"]), {"awards": awards})
-        for bidder in dict.fromkeys(entry["bidder"] for entry in rfq["evaluation"]):
+        told = [firm for entry in rfq["evaluation"] for firm in takers(entry)]
+        for bidder in dict.fromkeys(told):
             await notify(
                 ctx,
                 uuid.UUID(bidder),
@@ -1010,7 +1027,7 @@ async def debrief(actor: Actor, rfq_id: str) -> dict[str, Any]:
             "won": rfq["awards"].get(entry["lot"]) == entry["bid"],
         }
         for entry in rfq["evaluation"]
-        if entry["bidder"] == actor.organisation_id
+        if actor.organisation_id in takers(entry)
     ]
     if not lots:
         raise NotFound("bid")

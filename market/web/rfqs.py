@@ -300,7 +300,7 @@ class RfqPages(Controller):
             if rfq["allow_consortia"]:
                 context["my_consortia"] = await consortia.consortia_of(me.actor, rfq_id)
             if rfq["awarded_at"] is not None and any(
-                e["bidder"] == me.actor.organisation_id for e in rfq["evaluation"]
+                me.actor.organisation_id in rfqs.takers(e) for e in rfq["evaluation"]
             ):
                 context["debrief"] = await rfqs.debrief(me.actor, rfq_id)
         context.update(extra)

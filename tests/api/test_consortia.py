@@ -204,6 +204,24 @@ async def test_the_joint_bid_counts_only_when_every_member_confirmed_that_versio
     ]
     ranking = (await client.post(f"/api/v1/rfqs/{rfq['id']}/evaluate", headers=bearer(buyer_token))).json()
     assert [r["bid"] for r in ranking] == [second.json()["bid_id"]]
+    awarded = await client.post(
+        f"/api/v1/rfqs/{rfq['id']}/award", json={"bid_id": ranking[0]["bid"]}, headers=bearer(buyer_token)
+    )
+    assert awarded.status_code == 200
+    for token in (lead, partner):  # every member gets the debrief, which names every member and share
+        debrief = (await client.get(f"/api/v1/rfqs/{rfq['id']}/debrief", headers=bearer(token))).json()
+        assert debrief["won"] and [
+            (m["organisation"], m["share"]) for m in debrief["lots"][0]["members"]
+        ] == [
+            (str(lead_org["id"]), "60"),
+            (str(partner_org["id"]), "40"),
+        ]
+    assert (
+        await client.get(f"/api/v1/rfqs/{rfq['id']}/debrief", headers=bearer(outsider))
+    ).status_code == 404
+    assert await Notification.exists().where(
+        Notification.organisation == partner_org["id"], Notification.code == "rfq.awarded"
+    )
 
 
 async def test_a_joint_bid_not_every_member_confirmed_is_not_evaluated(client, ctx, clock) -> None:
