@@ -26,7 +26,6 @@ from market.domain.consortium import (
     check_consortium,
     check_invite,
     check_leave,
-    joint_bid_counts,
 )
 from market.domain.consortium import Consortium as ConsortiumRules
 from market.domain.eligibility import parse_requirements
@@ -424,17 +423,8 @@ async def submit_joint_bid(
 async def confirmation_state(consortium_id: uuid.UUID) -> dict[str, Any]:
     """Who confirmed which version: what the members' live pages show (never the prices)."""
     bid = await _current_joint_bid(consortium_id)
-    rows = await raw.rows(
-        ConsortiumMember,
-        "SELECT organisation, status, share, confirmed_hash FROM consortium_member WHERE consortium = {}",
-        consortium_id,
-    )
     sha = bid["sha256"] if bid else None
-    confirmed = sorted(
-        str(r["organisation"]) for r in rows if r["status"] == "accepted" and r["confirmed_hash"] == sha
-    )
-    members = [Member(str(r["organisation"]), MemberStatus(r["status"]), Decimal(r["share"])) for r in rows]
-    counts = joint_bid_counts(members, {str(r["organisation"]): r["confirmed_hash"] for r in rows}, sha)
+    confirmed, counts = await rfqs.joint_confirmations(consortium_id, sha)
     return {"type": "confirmations", "sha256": sha, "confirmed": confirmed, "counts": counts}
 
 
@@ -452,16 +442,7 @@ async def joint_bid(actor: Actor, consortium_id: str) -> dict[str, Any] | None:
         return None
     if isinstance(bid["content"], str):
         bid["content"] = json.loads(bid["content"])
-    bid["confirmed"] = sorted(
-        str(m["organisation"])
-        for m in members
-        if m["status"] == "accepted" and m["confirmed_hash"] == bid["sha256"]
-    )
-    bid["counts"] = joint_bid_counts(
-        _rules(row, members).members,
-        {str(m["organisation"]): m["confirmed_hash"] for m in members},
-        bid["sha256"],
-    )
+    bid["confirmed"], bid["counts"] = await rfqs.joint_confirmations(row["id"], bid["sha256"])
     return bid
 
 

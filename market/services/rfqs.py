@@ -15,7 +15,7 @@ from market.db import raw
 from market.db.engine import is_unique_violation
 from market.db.tables import Bid, BidFile, ConsortiumMember, Organisation, Rfq, RfqItem, RfqQuestion
 from market.domain.accounts import Actor
-from market.domain.consortium import Member, MemberStatus, joint_bid_counts
+from market.domain.consortium import Member, MemberStatus, confirmed_members, joint_bid_counts
 from market.domain.eligibility import Passport, check_eligibility, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
 from market.domain.organisations import CPV_CODE, OrganisationKind
@@ -755,21 +755,24 @@ async def _active_bids(rfq_id: uuid.UUID) -> list[dict[str, Any]]:
         listed = sorted(a["sha256"] for a in bid["content"].get("attachments", []))
         stored = sorted(hashlib.sha256(d["content"]).hexdigest() for d in documents)
         bid["hash_matches"] = bid_hash(bid["content"]) == bid["sha256"] and listed == stored
-        bid["counts"] = bid["consortium"] is None or await _joint_bid_counts(bid)
+        bid["counts"] = (
+            bid["consortium"] is None or (await joint_confirmations(bid["consortium"], bid["sha256"]))[1]
+        )
     return bids
 
 
-async def _joint_bid_counts(bid: dict[str, Any]) -> bool:
-    """A consortium's bid counts only if every member confirmed this exact version in time."""
+async def joint_confirmations(consortium_id: uuid.UUID, sha256: str | None) -> tuple[list[str], bool]:
+    """Which members confirmed this version of their consortium's bid, and whether it therefore
+    counts (every member taking part accepted and confirmed it)."""
     rows = await raw.rows(
         ConsortiumMember,
         "SELECT organisation, status, share, confirmed_hash FROM consortium_member WHERE consortium = {}",
-        bid["consortium"],
+        consortium_id,
     )
     members = [Member(str(r["organisation"]), MemberStatus(r["status"]), Decimal(r["share"])) for r in rows]
-    return joint_bid_counts(
-        members, {str(r["organisation"]): r["confirmed_hash"] for r in rows}, bid["sha256"]
-    )
+    confirmations = {str(r["organisation"]): r["confirmed_hash"] for r in rows}
+    confirmed = sorted(confirmed_members(members, confirmations, sha256))
+    return confirmed, joint_bid_counts(members, confirmations, sha256)
 
 
 async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:

@@ -29,6 +29,24 @@ async def joint_rfq(client, ctx, clock, **extra) -> dict:
     return await published_rfq(client, token, clock() + dt.timedelta(days=3), "Soles for 1,500 pairs", **body)
 
 
+async def invited(client, ctx, clock, title: str) -> tuple:
+    """An open RFQ for joint bids and a consortium whose lead invited a partner (a third firm
+    stands by): the RFQ, its deadline, the buyer's token, the consortium's address, the firms."""
+    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
+    buyer_token = await api_token_for(ctx, buyer)
+    deadline = clock() + dt.timedelta(days=3)
+    items = [{"description": "Shoe sole", "quantity": "1500", "unit": "pieces"}]
+    rfq = await published_rfq(client, buyer_token, deadline, title, allow_consortia=True, items=items)
+    (lead_org, lead), (partner_org, partner), third = await firms(ctx, 3)
+    made = await client.post(f"/api/v1/rfqs/{rfq['id']}/consortia", json=lead_body(), headers=bearer(lead))
+    base = f"/api/v1/consortia/{made.json()['id']}"
+    invitation = {"organisation": str(partner_org["id"]), "share": "40"}
+    assert (
+        await client.post(f"{base}/invitations", json=invitation, headers=bearer(lead))
+    ).status_code == 201
+    return rfq, deadline, buyer_token, base, (lead_org, lead), (partner_org, partner), third
+
+
 def lead_body(share: str = "60") -> dict:
     return {"kind": "horizontal", "share": share, "liability_accepted": True}
 
@@ -138,22 +156,8 @@ async def test_two_bids_racing_for_the_same_firm_only_one_gets_it(client, ctx, c
 
 
 async def test_the_joint_bid_counts_only_when_every_member_confirmed_that_version(client, ctx, clock) -> None:
-    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
-    buyer_token = await api_token_for(ctx, buyer)
-    deadline = clock() + dt.timedelta(days=3)
-    items = [{"description": "Shoe sole", "quantity": "1500", "unit": "pieces"}]
-    rfq = await published_rfq(
-        client, buyer_token, deadline, "Soles, joint", allow_consortia=True, items=items
-    )
-    (lead_org, lead), (partner_org, partner), (_, outsider) = await firms(ctx, 3)
-    team = (
-        await client.post(f"/api/v1/rfqs/{rfq['id']}/consortia", json=lead_body(), headers=bearer(lead))
-    ).json()
-    base = f"/api/v1/consortia/{team['id']}"
-    await client.post(
-        f"{base}/invitations",
-        json={"organisation": str(partner_org["id"]), "share": "40"},
-        headers=bearer(lead),
+    rfq, deadline, buyer_token, base, (lead_org, lead), (partner_org, partner), (_, outsider) = await invited(
+        client, ctx, clock, "Soles, joint"
     )
     prices = {"prices": {rfq["items"][0]["id"]: "3.20"}, "lead_time_days": 15, "validity_days": 30}
 
@@ -200,7 +204,7 @@ async def test_the_joint_bid_counts_only_when_every_member_confirmed_that_versio
     assert late.status_code == 409 and late.json()["code"] == "bid.after_deadline"
     opened = await client.post(f"/api/v1/rfqs/{rfq['id']}/open", headers=bearer(buyer_token))
     assert [(b["bidder"], b["content"]["consortium"]["id"]) for b in opened.json()] == [
-        (str(lead_org["id"]), team["id"])
+        (str(lead_org["id"]), base.rsplit("/", 1)[1])
     ]
     ranking = (await client.post(f"/api/v1/rfqs/{rfq['id']}/evaluate", headers=bearer(buyer_token))).json()
     assert [r["bid"] for r in ranking] == [second.json()["bid_id"]]
@@ -225,22 +229,8 @@ async def test_the_joint_bid_counts_only_when_every_member_confirmed_that_versio
 
 
 async def test_a_joint_bid_not_every_member_confirmed_is_not_evaluated(client, ctx, clock) -> None:
-    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
-    buyer_token = await api_token_for(ctx, buyer)
-    deadline = clock() + dt.timedelta(days=3)
-    items = [{"description": "Shoe sole", "quantity": "1500", "unit": "pieces"}]
-    rfq = await published_rfq(
-        client, buyer_token, deadline, "Soles, unconfirmed", allow_consortia=True, items=items
-    )
-    (_, lead), (partner_org, partner), (_, solo) = await firms(ctx, 3)
-    team = (
-        await client.post(f"/api/v1/rfqs/{rfq['id']}/consortia", json=lead_body(), headers=bearer(lead))
-    ).json()
-    base = f"/api/v1/consortia/{team['id']}"
-    await client.post(
-        f"{base}/invitations",
-        json={"organisation": str(partner_org["id"]), "share": "40"},
-        headers=bearer(lead),
+    rfq, deadline, buyer_token, base, (_, lead), (_, partner), (_, solo) = await invited(
+        client, ctx, clock, "Soles, unconfirmed"
     )
     await client.post(
         f"{base}/answer", json={"accept": True, "liability_accepted": True}, headers=bearer(partner)
