@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -142,6 +142,22 @@ class ConfirmIn(Input):
     sha256: str = Field(max_length=64, description="The hash of the version you reviewed")
 
 
+class InterestIn(Input):
+    note: str = Field(default="", max_length=300, description="What your firm brings, for others to read")
+
+
+class InterestedFirmOut(BaseModel):
+    organisation: uuid.UUID
+    legal_name: str
+    country: str
+    tax_id: str = Field(description="With the country, what an invitation needs")
+    value_chain_links: list[str]
+    monthly_capacity: int | None
+    capacity_unit: str
+    note: str
+    mine: bool
+
+
 class ConsortiumController(Controller):
     path = "/api/v1"
     guards = [signed_in_guard]
@@ -274,3 +290,31 @@ class ConsortiumController(Controller):
         """Confirm the version you reviewed; a change by the lead asks every member again."""
         bid = await consortia.confirm_joint_bid(ctx, who(request).actor, str(consortium_id), data.sha256)
         return JointBidOut.model_validate(bid)
+
+    @post("/rfqs/{rfq_id:uuid}/interest", status_code=HTTP_204_NO_CONTENT, operation_id="markInterest")
+    async def mark_interest(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+        data: JSONBody[InterestIn],
+    ) -> None:
+        """Tell other suppliers your firm would bid together on this RFQ."""
+        await consortia.mark_interest(ctx, who(request).actor, str(rfq_id), data.note)
+
+    @delete("/rfqs/{rfq_id:uuid}/interest", status_code=HTTP_204_NO_CONTENT, operation_id="withdrawInterest")
+    async def withdraw_interest(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+    ) -> None:
+        await consortia.withdraw_interest(ctx, who(request).actor, str(rfq_id))
+
+    @get("/rfqs/{rfq_id:uuid}/interested", operation_id="listInterestedFirms")
+    async def interested(
+        self, request: Request[Any, Any, Any], rfq_id: FromPath[uuid.UUID]
+    ) -> list[InterestedFirmOut]:
+        """Suppliers that would bid together on this RFQ (for suppliers only)."""
+        rows = await consortia.interested_firms(who(request).actor, str(rfq_id))
+        return [InterestedFirmOut.model_validate(row) for row in rows]

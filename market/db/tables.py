@@ -382,6 +382,17 @@ class BidSeat(Table, tablename="bid_seat"):
     holder = Varchar(length=60)  # "bid:<bidder id>" for a firm alone, "consortium:<id>" otherwise
 
 
+class PartnerInterest(Table, tablename="partner_interest"):
+    """A supplier says it would bid together on an RFQ, so that others can find it. One per
+    (rfq, organisation) (migration 0023)."""
+
+    id = UUID(primary_key=True)
+    rfq = ForeignKey(references=Rfq, on_delete=OnDelete.cascade, index=True)
+    organisation = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    note = Varchar(length=300, default="")
+    created_at = Timestamptz()
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     AppUser,
@@ -407,4 +418,5 @@ ALL_TABLES: list[type[Table]] = [
     Consortium,
     ConsortiumMember,
     BidSeat,
+    PartnerInterest,
 ]

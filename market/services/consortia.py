@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from market.db import raw
-from market.db.tables import Bid, Consortium, ConsortiumMember, Organisation, Rfq, RfqItem
+from market.db.tables import Bid, Consortium, ConsortiumMember, Organisation, PartnerInterest, Rfq, RfqItem
 from market.domain.accounts import Actor
 from market.domain.consortium import (
     TAKING_PART,
@@ -473,3 +473,69 @@ async def confirm_joint_bid(
     bid = await joint_bid(actor, consortium_id)
     assert bid is not None
     return bid
+
+
+# -- interest in bidding together ---------------------------------------------------------------
+
+
+async def _open_for_joint_bids(rfq_id: str, now: dt.datetime) -> dict[str, Any]:
+    rfq = await _rfq(parse_id(rfq_id, "rfq"))
+    check_bid_change(facts(rfq), now)
+    if not rfq["allow_consortia"]:
+        raise DomainError(
+            "consortium.not_allowed", N_("This request does not accept joint bids."), kind=ErrorKind.CONFLICT
+        )
+    return rfq
+
+
+async def mark_interest(ctx: ServiceContext, actor: Actor, rfq_id: str, note: str) -> None:
+    """The actor's firm tells other suppliers it would bid together on this RFQ (again: the note
+    is updated)."""
+    require_supplier(actor)
+    rfq = await _open_for_joint_bids(rfq_id, ctx.now())
+    text = note.strip()
+    if len(text) > 300:
+        raise DomainError("consortium.note_length", N_("At most 300 characters."))
+    firm = uuid.UUID(actor.organisation_id)
+    async with ctx.transaction():
+        await PartnerInterest.delete().where(
+            PartnerInterest.rfq == rfq["id"], PartnerInterest.organisation == firm
+        )
+        await PartnerInterest.insert(
+            PartnerInterest(
+                id=uuid.uuid4(), rfq=rfq["id"], organisation=firm, note=text, created_at=ctx.now()
+            )
+        )
+
+
+async def withdraw_interest(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
+    require_supplier(actor)
+    await PartnerInterest.delete().where(
+        PartnerInterest.rfq == parse_id(rfq_id, "rfq"),
+        PartnerInterest.organisation == uuid.UUID(actor.organisation_id),
+    )
+
+
+async def interested_firms(actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
+    """Suppliers that would bid together on this RFQ, for other suppliers to find (with what an
+    invitation needs: country and tax id). Buyers do not see who may bid."""
+    require_supplier(actor)
+    rfq = await _rfq(parse_id(rfq_id, "rfq"))
+    rows = (
+        await PartnerInterest.select(
+            PartnerInterest.organisation,
+            PartnerInterest.note,
+            PartnerInterest.created_at,
+            PartnerInterest.organisation.legal_name.as_alias("legal_name"),
+            PartnerInterest.organisation.country.as_alias("country"),
+            PartnerInterest.organisation.tax_id.as_alias("tax_id"),
+            PartnerInterest.organisation.value_chain_links.as_alias("value_chain_links"),
+            PartnerInterest.organisation.monthly_capacity.as_alias("monthly_capacity"),
+            PartnerInterest.organisation.capacity_unit.as_alias("capacity_unit"),
+        )
+        .where(PartnerInterest.rfq == rfq["id"])
+        .order_by(PartnerInterest.created_at)
+    )
+    for row in rows:
+        row["mine"] = str(row["organisation"]) == actor.organisation_id
+    return rows

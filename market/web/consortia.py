@@ -326,3 +326,19 @@ class ConsortiumPages(Controller):
                 request, ctx, consortium_id, 409, form_error=gettext(error.message, **error.params)
             )
         return redirect(f"/consortia/{consortium_id}", "joint_bid_confirmed")
+
+    @post("/rfqs/{rfq_id:str}/interest", include_in_schema=False)
+    async def interest(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[str],
+    ) -> Response[Any]:
+        """Mark (or withdraw) the firm's interest in bidding together on this RFQ."""
+        me = need(request)
+        form = await request.form()
+        if form.get("action") == "withdraw":
+            await consortia.withdraw_interest(ctx, me.actor, rfq_id)
+            return redirect(f"/rfqs/{rfq_id}", "interest_withdrawn")
+        await consortia.mark_interest(ctx, me.actor, rfq_id, str(form.get("note", "")))
+        return redirect(f"/rfqs/{rfq_id}", "interest_marked")

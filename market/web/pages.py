@@ -83,6 +83,8 @@ FLASH_MESSAGES = {
     "invitation_declined": N_("You declined the invitation."),
     "consortium_left": N_("Your firm left the consortium."),
     "joint_bid_confirmed": N_("Your firm confirmed this version of the joint bid."),
+    "interest_marked": N_("Other suppliers now see that your firm would bid together on this request."),
+    "interest_withdrawn": N_("Your firm no longer shows as interested."),
 }
 
 

@@ -274,6 +274,7 @@ class RfqPages(Controller):
             "opened": [],
             "bid_values": {},
             "my_consortia": [],
+            "interested": [],
             "idempotency_key": str(uuid.uuid4()),
             "requirements": parse_requirements(rfq["requirements"] or {}),
             "level_labels": {int(k): gettext(v) for k, v in LEVEL_LABELS.items()},
@@ -299,6 +300,7 @@ class RfqPages(Controller):
             context["my_bid"] = await rfqs.my_bid(me.actor, rfq_id)
             if rfq["allow_consortia"]:
                 context["my_consortia"] = await consortia.consortia_of(me.actor, rfq_id)
+                context["interested"] = await consortia.interested_firms(me.actor, rfq_id)
             if rfq["awarded_at"] is not None and any(
                 me.actor.organisation_id in rfqs.takers(e) for e in rfq["evaluation"]
             ):

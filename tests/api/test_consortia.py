@@ -251,3 +251,26 @@ async def test_a_joint_bid_not_every_member_confirmed_is_not_evaluated(client, c
     assert len(opened) == 2  # both are opened and shown; only one counts
     ranking = (await client.post(f"/api/v1/rfqs/{rfq['id']}/evaluate", headers=bearer(buyer_token))).json()
     assert [r["bid"] for r in ranking] == [alone.json()["bid_id"]]  # cheaper, but not confirmed by all
+
+
+async def test_firms_mark_interest_so_that_others_can_find_them(client, ctx, clock, app) -> None:
+    rfq = await joint_rfq(client, ctx, clock)
+    (firm_org, firm), (_, other) = await firms(ctx, 2)
+    url = f"/api/v1/rfqs/{rfq['id']}"
+    for note in ("We make soles", "We make soles and insoles"):  # again: one entry, the new note
+        marked = await client.post(f"{url}/interest", json={"note": note}, headers=bearer(firm))
+        assert marked.status_code == 204
+    found = (await client.get(f"{url}/interested", headers=bearer(other))).json()
+    assert [(f["organisation"], f["tax_id"], f["note"], f["mine"]) for f in found] == [
+        (str(firm_org["id"]), firm_org["tax_id"], "We make soles and insoles", False)
+    ]
+    buyer_token = await api_token_for(ctx, (await organisation_with_admin(ctx, K.LEAD_FIRM))[1])
+    assert (await client.get(f"{url}/interested", headers=bearer(buyer_token))).status_code == 403
+    assert (await client.delete(f"{url}/interest", headers=bearer(firm))).status_code == 204
+    assert (await client.get(f"{url}/interested", headers=bearer(other))).json() == []
+    closed = await joint_rfq(client, ctx, clock, allow_consortia=False)
+    refused = await client.post(f"/api/v1/rfqs/{closed['id']}/interest", json={}, headers=bearer(firm))
+    assert refused.status_code == 409 and refused.json()["code"] == "consortium.not_allowed"
+    clock.current = clock() + dt.timedelta(days=4)
+    late = await client.post(f"{url}/interest", json={}, headers=bearer(firm))
+    assert late.status_code == 409 and late.json()["code"] == "bid.after_deadline"

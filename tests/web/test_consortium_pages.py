@@ -37,8 +37,19 @@ async def test_form_invite_answer_and_leave_through_the_portal(app, client, ctx,
             (outsider_browser, outsider),
         ):
             await portal_login(browser, person["email"], PASSWORD)
+        page = await partner_browser.get(url)
+        assert "No firm has said so yet." in page.text
+        shown = await partner_browser.post(
+            f"{url}/interest",
+            data={"action": "mark", "note": "Leather covers", "_csrf_token": csrf_from(page.text)},
+        )
+        assert shown.status_code == 303
         page = await lead_browser.get(url)
-        assert "Form a consortium" in page.text
+        assert (
+            "Form a consortium" in page.text
+            and partner_org["tax_id"] in page.text
+            and "Leather covers" in page.text
+        )
         form = {"kind": "horizontal", "share": "60"}
         new = f"{url}/consortia/new"
         unsure = await post_form(lead_browser, new, f"{url}/consortia", form)
