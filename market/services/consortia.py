@@ -64,10 +64,14 @@ async def _items(rfq_id: uuid.UUID) -> list[dict[str, Any]]:
 
 
 async def _load(consortium_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    row = await Consortium.select().where(Consortium.id == parse_id(consortium_id, "consortium")).first()
+    row = (
+        await Consortium.select()
+        .where(Consortium.id == parse_id(consortium_id, "consortium"))
+        .first()
+        .output(load_json=True)
+    )
     if row is None:
         raise NotFound("consortium")
-    row["lots"] = row["lots"] if isinstance(row["lots"], list) else json.loads(row["lots"])
     members = (
         await ConsortiumMember.select(
             *ConsortiumMember.all_columns(),
@@ -103,10 +107,6 @@ def _rules(row: dict[str, Any], members: list[dict[str, Any]]) -> ConsortiumRule
         ),
         frozenset(row["lots"]),
     )
-
-
-async def _joint_bid_submitted(consortium_id: uuid.UUID) -> bool:
-    return await Bid.exists().where(Bid.consortium == consortium_id, Bid.status == "active")
 
 
 def _visible(actor: Actor, row: dict[str, Any], members: list[dict[str, Any]]) -> dict[str, Any]:
@@ -240,7 +240,7 @@ async def invite(
         _rules(row, members),
         actor.organisation_id,
         str(invitee),
-        bid_submitted=await _joint_bid_submitted(row["id"]),
+        bid_submitted=await _current_joint_bid(row["id"]) is not None,
     )
     errors = FieldCollector()
     part = _part(data, await _items(row["rfq"]), errors)
@@ -330,7 +330,7 @@ async def leave(
     leaving = organisation or actor.organisation_id
     if leaving != actor.organisation_id and actor.organisation_id != rules.lead:
         raise Forbidden("consortium.lead_only", N_("Only the lead firm does this."))
-    check_leave(rules, leaving, bid_submitted=await _joint_bid_submitted(row["id"]))
+    check_leave(rules, leaving, bid_submitted=await _current_joint_bid(row["id"]) is not None)
     status = MemberStatus.LEFT if leaving == actor.organisation_id else MemberStatus.REMOVED
     firm = uuid.UUID(leaving)
     async with ctx.transaction():
@@ -365,8 +365,9 @@ async def _current_joint_bid(consortium_id: uuid.UUID) -> dict[str, Any] | None:
     return await raw.first(
         Bid,
         "SELECT id, bidder, content, total_price, sha256, received_at FROM bid "
-        "WHERE consortium = {} AND status = 'active'",
+        "WHERE consortium = {} AND status = {}",
         consortium_id,
+        rfqs.ACTIVE,
     )
 
 
