@@ -163,9 +163,9 @@ def items_of(member: Member, kind: ConsortiumKind, items: Sequence[PricedItem]) 
     return [i for i in items if kind is ConsortiumKind.HORIZONTAL or i.id in member.items]
 
 
-def bid_items(consortium: Consortium, items: Sequence[PricedItem]) -> list[PricedItem]:
-    """The items of the lots the consortium bids on (all items without lots)."""
-    return [i for i in items if not consortium.lots or i.lot == WHOLE or i.lot in consortium.lots]
+def bid_items(lots: frozenset[str], items: Sequence[PricedItem]) -> list[PricedItem]:
+    """The items of the lots a consortium bids on (all items when it names none, or without lots)."""
+    return [i for i in items if not lots or i.lot == WHOLE or i.lot in lots]
 
 
 def check_consortium(
@@ -212,7 +212,7 @@ def check_consortium(
                 {"total": format(total.normalize(), "f")},
             )
         )
-    for item in bid_items(consortium, items):
+    for item in bid_items(consortium.lots, items):
         suppliers = [m for m in members if item in items_of(m, consortium.kind, items)]
         if not suppliers:
             uncovered.append(

@@ -15,7 +15,7 @@ from market.db import raw
 from market.db.engine import is_unique_violation
 from market.db.tables import Bid, BidFile, ConsortiumMember, Organisation, Rfq, RfqItem, RfqQuestion
 from market.domain.accounts import Actor
-from market.domain.consortium import Member, MemberStatus, confirmed_members, joint_bid_counts
+from market.domain.consortium import Member, MemberStatus, bid_items, confirmed_members, joint_bid_counts
 from market.domain.eligibility import Passport, check_eligibility, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
 from market.domain.organisations import CPV_CODE, OrganisationKind
@@ -479,8 +479,8 @@ async def submit_bid(
         return earlier
     rfq = await _bid_target(actor, parse_id(rfq_id, "rfq"))
     items = await _priced_items(rfq["id"])
-    if joint is not None and joint.lots:
-        items = [item for item in items if item.lot in joint.lots]
+    if joint is not None:
+        items = bid_items(joint.lots, items)
     content = validate_bid(items, raw_bid)
     if joint is not None:
         content["consortium"] = {"id": str(joint.consortium), "members": joint.split}
