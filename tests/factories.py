@@ -110,11 +110,12 @@ async def organisation_with_admin(
     accredited: bool = True,
     onboarded_by: str | None = None,
     country: str = "AR",
+    **overrides: Any,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """An organisation and its admin (password ``PASSWORD``)."""
+    """An organisation and its admin (password ``PASSWORD``); ``overrides`` change its profile."""
     admin = {"email": unique_email(kind.value), "full_name": "Ada Admin", "password": PASSWORD}
     org, user = await create_organisation(
-        ctx, kind, profile(country), admin, accredited=accredited, onboarded_by=onboarded_by
+        ctx, kind, profile(country, **overrides), admin, accredited=accredited, onboarded_by=onboarded_by
     )
     assert user is not None
     return org, user

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from pydantic import BaseModel, Field
 
@@ -20,8 +20,9 @@ from market.domain.consortium import ConsortiumCheck
 from market.domain.eligibility import Gap
 from market.domain.errors import NotFound
 from market.i18n import gettext
-from market.services import consortia
+from market.services import consortia, matchmaking
 from market.services.context import ServiceContext
+from market.services.matchmaking import Matches
 
 
 class PartIn(Input):
@@ -140,6 +141,83 @@ class JointBidOut(BaseModel):
 
 class ConfirmIn(Input):
     sha256: str = Field(max_length=64, description="The hash of the version you reviewed")
+
+
+class PartsIn(Input):
+    parts: dict[str, PartIn] = Field(
+        max_length=10, description="By member firm id: its new share, items, link"
+    )
+
+
+class ReasonOut(BaseModel):
+    code: str
+    message: str
+
+
+class ItemNeedOut(BaseModel):
+    item: uuid.UUID
+    description: str
+    unit: str
+    missing: str = Field(description="Quantity the members' declared monthly capacity does not cover")
+
+
+class CertificateNeedOut(BaseModel):
+    certificate: str
+    lacking: list[uuid.UUID] = Field(description="Members supplying goods without it")
+
+
+class SuggestionOut(BaseModel):
+    organisation: uuid.UUID
+    legal_name: str
+    country: str
+    score: float
+    level: int = Field(description="Readiness level (it passes this request's gate)")
+    reasons: list[ReasonOut] = Field(description="One per gap it closes, and why it may bid")
+    items: list[uuid.UUID] = Field(description="The missing items it could supply")
+    share: str = Field(description="The share an invitation proposes")
+
+
+class PartnersOut(BaseModel):
+    consortium: uuid.UUID | None = Field(description="The asking firm's consortium on this RFQ, if any")
+    may_invite: bool = Field(description="The asking firm leads it: invite with POST …/invitations")
+    missing_items: list[ItemNeedOut]
+    missing_certificates: list[CertificateNeedOut]
+    suggestions: list[SuggestionOut]
+
+    @classmethod
+    def of(cls, found: Matches) -> PartnersOut:
+        return cls(
+            consortium=found.consortium,
+            may_invite=found.may_invite,
+            missing_items=[
+                ItemNeedOut(
+                    item=uuid.UUID(n.item),
+                    description=n.description,
+                    unit=n.unit,
+                    missing=format(n.missing.normalize(), "f"),
+                )
+                for n in found.needs.items
+            ],
+            missing_certificates=[
+                CertificateNeedOut(certificate=n.certificate.value, lacking=[uuid.UUID(o) for o in n.lacking])
+                for n in found.needs.certificates
+            ],
+            suggestions=[
+                SuggestionOut(
+                    organisation=uuid.UUID(s.organisation),
+                    legal_name=s.legal_name,
+                    country=s.country.value,
+                    score=round(s.score, 2),
+                    level=s.level,
+                    reasons=[
+                        ReasonOut(code=r.code, message=gettext(r.message, **r.params)) for r in s.reasons
+                    ],
+                    items=[uuid.UUID(i) for i in s.items],
+                    share=format(s.share, "f"),
+                )
+                for s in found.suggestions
+            ],
+        )
 
 
 class InterestIn(Input):
@@ -290,6 +368,33 @@ class ConsortiumController(Controller):
         """Confirm the version you reviewed; a change by the lead asks every member again."""
         bid = await consortia.confirm_joint_bid(ctx, who(request).actor, str(consortium_id), data.sha256)
         return JointBidOut.model_validate(bid)
+
+    @put("/consortia/{consortium_id:uuid}/parts", operation_id="setMemberParts")
+    async def set_parts(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[uuid.UUID],
+        data: JSONBody[PartsIn],
+    ) -> ConsortiumOut:
+        """The lead changes members' shares, items and links until the joint bid is submitted."""
+        parts = {firm: part.model_dump(mode="json", exclude_unset=True) for firm, part in data.parts.items()}
+        return ConsortiumOut.of(await consortia.set_parts(ctx, who(request).actor, str(consortium_id), parts))
+
+    @get("/rfqs/{rfq_id:uuid}/partners", operation_id="suggestPartners")
+    async def partners(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        rfq_id: FromPath[uuid.UUID],
+        organisation: Annotated[uuid.UUID | None, QueryParameter()] = None,
+    ) -> PartnersOut:
+        """Who could complete your bid: eligible firms ranked by the gaps they close, with reasons.
+        An agency asks for a firm it supports with ``organisation``."""
+        found = await matchmaking.suggest_partners(
+            ctx, who(request).actor, str(rfq_id), str(organisation) if organisation else None
+        )
+        return PartnersOut.of(found)
 
     @post("/rfqs/{rfq_id:uuid}/interest", status_code=HTTP_204_NO_CONTENT, operation_id="markInterest")
     async def mark_interest(

@@ -11,6 +11,7 @@ everything else keeps using Piccolo.
 from __future__ import annotations
 
 import re
+from collections.abc import Sized
 from functools import cache
 from typing import Any
 
@@ -55,6 +56,11 @@ def column_list(table: type[Table], alias: str, prefix: str = "") -> str:
         f'{alias}."{column._meta.db_column_name}" AS "{prefix}{column._meta.name}"'
         for column in table._meta.columns
     )
+
+
+def marks(values: Sized) -> str:
+    """One ``{}`` marker per value, for ``IN (…)``: only markers are put into the SQL text."""
+    return ", ".join("{}" for _ in range(len(values)))
 
 
 async def rows(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:

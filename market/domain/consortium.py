@@ -87,14 +87,20 @@ def _conflict(code: str, message: str, **params: Any) -> DomainError:
 # -- membership -------------------------------------------------------------------------------
 
 
-def check_invite(consortium: Consortium, actor: str, invitee: str, *, bid_submitted: bool) -> None:
-    """The lead invites firms while the joint bid is not yet submitted; a firm takes part once."""
+def check_parts_change(consortium: Consortium, actor: str, *, bid_submitted: bool) -> None:
+    """The lead invites firms and sets the members' shares and parts while the joint bid is not
+    yet submitted."""
     if actor != consortium.lead:
         raise DomainError(
             "consortium.lead_only", N_("Only the lead firm does this."), kind=ErrorKind.FORBIDDEN
         )
     if bid_submitted:
         raise _conflict("consortium.bid_submitted", N_("The joint bid is submitted; the members are fixed."))
+
+
+def check_invite(consortium: Consortium, actor: str, invitee: str, *, bid_submitted: bool) -> None:
+    """The lead invites firms while the joint bid is not yet submitted; a firm takes part once."""
+    check_parts_change(consortium, actor, bid_submitted=bid_submitted)
     existing = consortium.member(invitee)
     if existing is not None and existing.status in TAKING_PART:
         raise _conflict("consortium.already_member", N_("This firm is already in the consortium."))
@@ -168,6 +174,25 @@ def bid_items(lots: frozenset[str], items: Sequence[PricedItem]) -> list[PricedI
     return [i for i in items if not lots or i.lot == WHOLE or i.lot in lots]
 
 
+def same_unit(a: str, b: str) -> bool:
+    return a.strip().lower() == b.strip().lower()
+
+
+def coverage(
+    consortium: Consortium, items: Sequence[PricedItem], described: Mapping[str, tuple[str, str]]
+) -> list[tuple[PricedItem, list[Member], int]]:
+    """For each item of the lots bid on: the members taking part that supply it, and their declared
+    monthly capacity in the item's unit (``described`` gives each item's description and unit)."""
+    members = consortium.taking_part
+    result = []
+    for item in bid_items(consortium.lots, items):
+        suppliers = [m for m in members if item in items_of(m, consortium.kind, items)]
+        unit = described[item.id][1]
+        capacity = sum(m.monthly_capacity or 0 for m in suppliers if same_unit(m.capacity_unit, unit))
+        result.append((item, suppliers, capacity))
+    return result
+
+
 def check_consortium(
     consortium: Consortium,
     requirements: RequirementSet,
@@ -212,8 +237,7 @@ def check_consortium(
                 {"total": format(total.normalize(), "f")},
             )
         )
-    for item in bid_items(consortium.lots, items):
-        suppliers = [m for m in members if item in items_of(m, consortium.kind, items)]
+    for item, suppliers, capacity in coverage(consortium, items, described):
         if not suppliers:
             uncovered.append(
                 Gap(
@@ -224,8 +248,6 @@ def check_consortium(
                 )
             )
             continue
-        unit = described[item.id][1].strip().lower()
-        capacity = sum(m.monthly_capacity or 0 for m in suppliers if m.capacity_unit.strip().lower() == unit)
         if capacity < item.quantity:
             uncovered.append(
                 Gap(

@@ -71,9 +71,10 @@ class Eligibility:
         return not self.gaps
 
 
-def _certificate_gap(
+def certificate_gap(
     wanted: CertificateType, certificates: Sequence[CertificateView], now: dt.datetime
 ) -> Gap | None:
+    """Why these certificates do not give a valid, verified ``wanted`` one; None when they do."""
     mine = [c for c in certificates if c.type is wanted]
     name = Msg(wanted.label)
     if any(is_valid(c, now) and c.verification is Verification.VERIFIED for c in mine):
@@ -195,7 +196,7 @@ def check_eligibility(requirements: RequirementSet, passport: Passport, now: dt.
                     )
                 )
     for wanted in sorted(requirements.certificates):
-        gap = _certificate_gap(wanted, passport.certificates, now)
+        gap = certificate_gap(wanted, passport.certificates, now)
         if gap is not None:
             gaps.append(gap)
     return Eligibility(tuple(gaps), level)

@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,16 +27,17 @@ from market.domain.consortium import (
     check_consortium,
     check_invite,
     check_leave,
+    check_parts_change,
 )
 from market.domain.consortium import Consortium as ConsortiumRules
-from market.domain.eligibility import parse_requirements
+from market.domain.eligibility import Passport, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
 from market.domain.organisations import OrganisationKind, ValueChainLink
 from market.domain.rfq import PricedItem, Receipt, check_bid_change
 from market.services import audit, rfqs
 from market.services.context import ServiceContext, parse_id
 from market.services.notifications import notify
-from market.services.readiness import passport
+from market.services.readiness import passports
 from market.services.rfqs import JointBid, facts
 from market.services.seats import claim_seats, holder_of, release_seats, seat_lots
 
@@ -48,22 +50,22 @@ def require_supplier(actor: Actor) -> None:
 # -- reading a consortium -----------------------------------------------------------------------
 
 
-async def _rfq(rfq_id: uuid.UUID) -> dict[str, Any]:
+async def published_rfq(rfq_id: uuid.UUID) -> dict[str, Any]:
     row = await Rfq.select().where(Rfq.id == rfq_id).first().output(load_json=True)
     if row is None or row["published_at"] is None:
         raise NotFound("rfq")
     return row
 
 
-async def _items(rfq_id: uuid.UUID) -> list[dict[str, Any]]:
+async def rfq_items(rfq_id: uuid.UUID) -> list[dict[str, Any]]:
     return await raw.rows(
         RfqItem,
-        "SELECT id, lot, quantity, unit, description FROM rfq_item WHERE rfq = {} ORDER BY position",
+        "SELECT id, lot, quantity, unit, description, cpv FROM rfq_item WHERE rfq = {} ORDER BY position",
         rfq_id,
     )
 
 
-async def _load(consortium_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def load(consortium_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     row = (
         await Consortium.select()
         .where(Consortium.id == parse_id(consortium_id, "consortium"))
@@ -88,7 +90,7 @@ async def _load(consortium_id: str) -> tuple[dict[str, Any], list[dict[str, Any]
     return row, members
 
 
-def _rules(row: dict[str, Any], members: list[dict[str, Any]]) -> ConsortiumRules:
+def rules_of(row: dict[str, Any], members: list[dict[str, Any]]) -> ConsortiumRules:
     return ConsortiumRules(
         ConsortiumKind(row["kind"]),
         str(row["lead"]),
@@ -119,26 +121,27 @@ def _visible(actor: Actor, row: dict[str, Any], members: list[dict[str, Any]]) -
 
 async def get_consortium(actor: Actor, consortium_id: str) -> dict[str, Any]:
     """A consortium's page: for the firms taking part (invited or accepted) and nobody else."""
-    row, members = await _load(consortium_id)
+    row, members = await load(consortium_id)
     return _visible(actor, row, members)
+
+
+async def member_passports(members: list[dict[str, Any]]) -> dict[str, Passport]:
+    """The passports of the members taking part, by firm id."""
+    return await passports(
+        [{"id": m["organisation"], "country": m["country"]} for m in members if m["status"] in TAKING_PART]
+    )
 
 
 async def check_whole(ctx: ServiceContext, actor: Actor, consortium_id: str) -> ConsortiumCheck:
     """The combined gap report of the consortium (for its members)."""
-    row, members = await _load(consortium_id)
+    row, members = await load(consortium_id)
     _visible(actor, row, members)
-    rfq = await _rfq(row["rfq"])
-    items = await _items(row["rfq"])
-    passports = {}
-    for member in members:
-        if member["status"] in TAKING_PART:
-            passports[str(member["organisation"])] = await passport(
-                {"id": member["organisation"], "country": member["country"]}
-            )
+    rfq = await published_rfq(row["rfq"])
+    items = await rfq_items(row["rfq"])
     return check_consortium(
-        _rules(row, members),
+        rules_of(row, members),
         parse_requirements(rfq["requirements"] or {}),
-        passports,
+        await member_passports(members),
         [PricedItem(str(i["id"]), i["lot"], Decimal(i["quantity"])) for i in items],
         {str(i["id"]): (i["description"], i["unit"]) for i in items},
         ctx.now(),
@@ -148,22 +151,27 @@ async def check_whole(ctx: ServiceContext, actor: Actor, consortium_id: str) -> 
 # -- forming and changing -------------------------------------------------------------------------
 
 
-def _part(data: dict[str, Any], items: list[dict[str, Any]], errors: FieldCollector) -> dict[str, Any]:
-    """A member's share (percent), items and value-chain link, as the lead gives them."""
+def _part(
+    data: Mapping[str, Any], items: list[dict[str, Any]], errors: FieldCollector, prefix: str = ""
+) -> dict[str, Any]:
+    """A member's share (percent), items and value-chain link, as the lead gives them (errors
+    under ``prefix`` + the field's name)."""
     try:
         share = Decimal(str(data.get("share", "")).strip().replace(",", "."))
         if not share.is_finite() or not 0 < share <= 100:
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        errors.add("share", "consortium.share", N_("Give a share above 0 and at most 100 (percent)."))
+        errors.add(
+            prefix + "share", "consortium.share", N_("Give a share above 0 and at most 100 (percent).")
+        )
         share = Decimal(0)
     known = {str(i["id"]) for i in items}
     chosen = [str(i) for i in data.get("items") or []]
     if any(i not in known for i in chosen):
-        errors.add("items", "consortium.items", N_("Choose items of this request."))
+        errors.add(prefix + "items", "consortium.items", N_("Choose items of this request."))
     link = str(data.get("link") or "")
     if link and link not in {v.value for v in ValueChainLink}:
-        errors.add("link", "consortium.link", N_("Choose a value-chain link from the list."))
+        errors.add(prefix + "link", "consortium.link", N_("Choose a value-chain link from the list."))
     return {"share": format(share.normalize(), "f"), "items": sorted(set(chosen) & known), "link": link}
 
 
@@ -172,7 +180,7 @@ async def create_consortium(
 ) -> dict[str, Any]:
     """The actor's firm leads a new consortium for an open RFQ that allows consortia."""
     require_supplier(actor)
-    rfq = await _rfq(parse_id(rfq_id, "rfq"))
+    rfq = await published_rfq(parse_id(rfq_id, "rfq"))
     check_bid_change(facts(rfq), ctx.now())
     if not rfq["allow_consortia"]:
         raise DomainError(
@@ -190,7 +198,7 @@ async def create_consortium(
     lots = [str(lot) for lot in data.get("lots") or []]
     if any(lot not in lot_ids for lot in lots):
         errors.add("lots", "consortium.lots", N_("Choose lots of this request."))
-    part = _part(data, await _items(rfq["id"]), errors)
+    part = _part(data, await rfq_items(rfq["id"]), errors)
     if not data.get("liability_accepted"):
         errors.add(
             "liability_accepted",
@@ -229,21 +237,21 @@ async def invite(
     ctx: ServiceContext, actor: Actor, consortium_id: str, data: dict[str, Any]
 ) -> dict[str, Any]:
     """The lead invites a supplier with its part; the invitee is told."""
-    row, members = await _load(consortium_id)
-    rfq = await _rfq(row["rfq"])
+    row, members = await load(consortium_id)
+    rfq = await published_rfq(row["rfq"])
     check_bid_change(facts(rfq), ctx.now())
     invitee = parse_id(str(data.get("organisation") or ""), "organisation")
     firm = await raw.first(Organisation, "SELECT id, kind FROM organisation WHERE id = {}", invitee)
     if firm is None or firm["kind"] != OrganisationKind.SME_SUPPLIER.value:
         raise NotFound("organisation")
     check_invite(
-        _rules(row, members),
+        rules_of(row, members),
         actor.organisation_id,
         str(invitee),
         bid_submitted=await _current_joint_bid(row["id"]) is not None,
     )
     errors = FieldCollector()
-    part = _part(data, await _items(row["rfq"]), errors)
+    part = _part(data, await rfq_items(row["rfq"]), errors)
     errors.raise_if_any()
     now = ctx.now()
     async with ctx.transaction():
@@ -283,11 +291,11 @@ async def answer(
     ctx: ServiceContext, actor: Actor, consortium_id: str, *, accept: bool, liability_accepted: bool
 ) -> dict[str, Any]:
     """The invited firm accepts (taking its seat, so it can be in no competing bid) or declines."""
-    row, members = await _load(consortium_id)
-    rfq = await _rfq(row["rfq"])
+    row, members = await load(consortium_id)
+    rfq = await published_rfq(row["rfq"])
     check_bid_change(facts(rfq), ctx.now())
     me = uuid.UUID(actor.organisation_id)
-    check_answer(_rules(row, members), str(me), accept=accept, liability_accepted=liability_accepted)
+    check_answer(rules_of(row, members), str(me), accept=accept, liability_accepted=liability_accepted)
     now = ctx.now()
     async with ctx.transaction():
         if accept:
@@ -323,10 +331,10 @@ async def leave(
     ctx: ServiceContext, actor: Actor, consortium_id: str, organisation: str | None = None
 ) -> None:
     """A member leaves, or the lead removes one (to replace it), before the joint bid is submitted."""
-    row, members = await _load(consortium_id)
-    rfq = await _rfq(row["rfq"])
+    row, members = await load(consortium_id)
+    rfq = await published_rfq(row["rfq"])
     check_bid_change(facts(rfq), ctx.now())
-    rules = _rules(row, members)
+    rules = rules_of(row, members)
     leaving = organisation or actor.organisation_id
     if leaving != actor.organisation_id and actor.organisation_id != rules.lead:
         raise Forbidden("consortium.lead_only", N_("Only the lead firm does this."))
@@ -345,6 +353,41 @@ async def leave(
             str(row["rfq"]),
             {"consortium": str(row["id"]), "firm": leaving},
         )
+
+
+async def set_parts(
+    ctx: ServiceContext, actor: Actor, consortium_id: str, parts: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The lead changes members' shares, items and links (``parts`` by firm id) until the joint
+    bid is submitted; members and fields not named keep theirs."""
+    row, members = await load(consortium_id)
+    _visible(actor, row, members)
+    rfq = await published_rfq(row["rfq"])
+    check_bid_change(facts(rfq), ctx.now())
+    check_parts_change(
+        rules_of(row, members),
+        actor.organisation_id,
+        bid_submitted=await _current_joint_bid(row["id"]) is not None,
+    )
+    taking_part = {str(m["organisation"]): m for m in members if m["status"] in TAKING_PART}
+    items = await rfq_items(row["rfq"])
+    errors = FieldCollector()
+    changes: dict[str, dict[Any, Any]] = {}
+    for firm, data in parts.items():
+        if firm not in taking_part:
+            errors.add(f"members.{firm}", "consortium.not_member", N_("This firm is not in the consortium."))
+            continue
+        current = taking_part[firm]
+        given = {"share": current["share"], "items": current["items"], "link": current["link"], **data}
+        changes[firm] = _part(given, items, errors, f"members.{firm}.")
+    errors.raise_if_any()
+    async with ctx.transaction():
+        for firm, part in changes.items():
+            await ConsortiumMember.update(part).where(ConsortiumMember.id == taking_part[firm]["id"])
+        await audit.append(
+            ctx, actor.user_id, "consortium.parts_changed", str(row["rfq"]), {"consortium": str(row["id"])}
+        )
+    return await get_consortium(actor, consortium_id)
 
 
 async def consortia_of(actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
@@ -377,7 +420,7 @@ async def submit_joint_bid(
     """The lead submits (or replaces) the consortium's sealed bid, with the split across members
     sealed into it. The whole must pass the consortium's check at the moment of writing; the lead's
     own submission is its confirmation, every other member confirms this exact version."""
-    row, members = await _load(consortium_id)
+    row, members = await load(consortium_id)
     if str(row["lead"]) != actor.organisation_id:
         raise Forbidden("consortium.lead_only", N_("Only the lead firm does this."))
     split = [
@@ -435,7 +478,7 @@ def consortium_channel(consortium_id: uuid.UUID | str) -> str:
 
 async def joint_bid(actor: Actor, consortium_id: str) -> dict[str, Any] | None:
     """The current joint bid with who confirmed it: for the members, sealed for everyone else."""
-    row, members = await _load(consortium_id)
+    row, members = await load(consortium_id)
     if _visible(actor, row, members)["my_status"] != MemberStatus.ACCEPTED.value:
         raise NotFound("bid")  # an invited firm sees who is in, not the prices, until it joins
     bid = await _current_joint_bid(row["id"])
@@ -451,11 +494,13 @@ async def confirm_joint_bid(
     ctx: ServiceContext, actor: Actor, consortium_id: str, seen_hash: str
 ) -> dict[str, Any]:
     """A member confirms the exact version it was shown (its hash), while the RFQ is open."""
-    row, members = await _load(consortium_id)
-    rules = _rules(row, members)
+    row, members = await load(consortium_id)
+    rules = rules_of(row, members)
     me = uuid.UUID(actor.organisation_id)
     async with ctx.transaction():
-        rfq = await _rfq(row["rfq"])  # read inside the writer: the deadline and the bid as they are now
+        rfq = await published_rfq(
+            row["rfq"]
+        )  # read inside the writer: the deadline and the bid as they are now
         current = await _current_joint_bid(row["id"])
         check_confirmation(
             rules, str(me), seen_hash.strip(), current["sha256"] if current else None, facts(rfq), ctx.now()
@@ -479,8 +524,8 @@ async def confirm_joint_bid(
 # -- interest in bidding together ---------------------------------------------------------------
 
 
-async def _open_for_joint_bids(rfq_id: str, now: dt.datetime) -> dict[str, Any]:
-    rfq = await _rfq(parse_id(rfq_id, "rfq"))
+async def open_for_joint_bids(rfq_id: str, now: dt.datetime) -> dict[str, Any]:
+    rfq = await published_rfq(parse_id(rfq_id, "rfq"))
     check_bid_change(facts(rfq), now)
     if not rfq["allow_consortia"]:
         raise DomainError(
@@ -493,7 +538,7 @@ async def mark_interest(ctx: ServiceContext, actor: Actor, rfq_id: str, note: st
     """The actor's firm tells other suppliers it would bid together on this RFQ (again: the note
     is updated)."""
     require_supplier(actor)
-    rfq = await _open_for_joint_bids(rfq_id, ctx.now())
+    rfq = await open_for_joint_bids(rfq_id, ctx.now())
     text = note.strip()
     if len(text) > 300:
         raise DomainError("consortium.note_length", N_("At most 300 characters."))
@@ -521,7 +566,7 @@ async def interested_firms(actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
     """Suppliers that would bid together on this RFQ, for other suppliers to find (with what an
     invitation needs: country and tax id). Buyers do not see who may bid."""
     require_supplier(actor)
-    rfq = await _rfq(parse_id(rfq_id, "rfq"))
+    rfq = await published_rfq(parse_id(rfq_id, "rfq"))
     rows = (
         await PartnerInterest.select(
             PartnerInterest.organisation,

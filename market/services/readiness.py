@@ -205,18 +205,26 @@ async def history(actor: Actor, org_id: str) -> list[dict[str, Any]]:
     )
 
 
+def _certificate_view(row: dict[str, Any]) -> CertificateView:
+    return CertificateView(
+        CertificateType(row["type"]), row["issued_on"], row["expires_on"], Verification(row["verification"])
+    )
+
+
+def _submitted(row: dict[str, Any]) -> SubmittedAssessment:
+    for key in ("dimension_scores", "kpis"):
+        if isinstance(row[key], str):
+            row[key] = json.loads(row[key])
+    return SubmittedAssessment(row["submitted_at"], row["valid_until"], scores_of(row))
+
+
 async def certificate_views(org_id: uuid.UUID) -> list[CertificateView]:
     found = await raw.rows(
         Certificate,
         "SELECT type, issued_on, expires_on, verification FROM certificate WHERE organisation = {}",
         org_id,
     )
-    return [
-        CertificateView(
-            CertificateType(r["type"]), r["issued_on"], r["expires_on"], Verification(r["verification"])
-        )
-        for r in found
-    ]
+    return [_certificate_view(r) for r in found]
 
 
 async def passport(org: dict[str, Any]) -> Passport:
@@ -228,13 +236,41 @@ async def passport(org: dict[str, Any]) -> Passport:
         org["id"],
         SUBMITTED,
     )
-    submitted = None
-    if latest:
-        for key in ("dimension_scores", "kpis"):
-            if isinstance(latest[key], str):
-                latest[key] = json.loads(latest[key])
-        submitted = SubmittedAssessment(latest["submitted_at"], latest["valid_until"], scores_of(latest))
-    return Passport(Country(org["country"]), submitted, await certificate_views(org["id"]))
+    return Passport(
+        Country(org["country"]), _submitted(latest) if latest else None, await certificate_views(org["id"])
+    )
+
+
+async def passports(orgs: list[dict[str, Any]]) -> dict[str, Passport]:
+    """The passports of many firms (``id`` and ``country`` each) in two queries, by firm id."""
+    if not orgs:
+        return {}
+    ids = [org["id"] for org in orgs]
+    latest: dict[str, dict[str, Any]] = {}
+    for row in await raw.rows(
+        Assessment,
+        "SELECT organisation, submitted_at, valid_until, dimension_scores, overall, kpis FROM assessment "  # noqa: S608
+        f"WHERE organisation IN ({raw.marks(ids)}) AND status = {{}} ORDER BY submitted_at",
+        *ids,
+        SUBMITTED,
+    ):
+        latest[str(row["organisation"])] = row  # later rows are newer
+    certificates: dict[str, list[CertificateView]] = {}
+    for row in await raw.rows(
+        Certificate,
+        "SELECT organisation, type, issued_on, expires_on, verification FROM certificate "  # noqa: S608
+        f"WHERE organisation IN ({raw.marks(ids)})",
+        *ids,
+    ):
+        certificates.setdefault(str(row["organisation"]), []).append(_certificate_view(row))
+    return {
+        str(org["id"]): Passport(
+            Country(org["country"]),
+            _submitted(latest[str(org["id"])]) if str(org["id"]) in latest else None,
+            certificates.get(str(org["id"]), []),
+        )
+        for org in orgs
+    }
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from market.domain.consortium import MEMBER_STATUS_LABELS, ConsortiumKind, Membe
 from market.domain.errors import N_, DomainError
 from market.domain.organisations import COUNTRY_LABELS, LINK_LABELS, Country, ValueChainLink, tax_id_key
 from market.i18n import gettext
-from market.services import consortia, rfqs
+from market.services import consortia, matchmaking, rfqs
 from market.services.context import ServiceContext, parse_id
 from market.web.pages import field_errors, login_guard, need, redirect, render
 
@@ -70,6 +70,15 @@ async def _firm_by_tax_id(country: str, tax_id: str) -> str:
         return ""
     found = await Organisation.select(Organisation.id).where(Organisation.tax_key == key).first()
     return str(found["id"]) if found else ""
+
+
+async def _names(firms: set[str]) -> dict[str, str]:
+    if not firms:
+        return {}
+    rows = await Organisation.select(Organisation.id, Organisation.legal_name).where(
+        Organisation.id.is_in([uuid.UUID(f) for f in firms])
+    )
+    return {str(row["id"]): row["legal_name"] for row in rows}
 
 
 class ConsortiumPages(Controller):
@@ -167,6 +176,7 @@ class ConsortiumPages(Controller):
             ],
             "uncovered": [(gettext(g.message, **g.params), gettext(g.action)) for g in check.uncovered],
             "invite_values": {},
+            "share_values": {},
             "joint_bid": await consortia.joint_bid(me.actor, consortium_id)
             if row["my_status"] == MemberStatus.ACCEPTED.value
             else None,
@@ -192,7 +202,12 @@ class ConsortiumPages(Controller):
     ) -> Response[Any]:
         me = need(request)
         form = await request.form()
-        firm = await _firm_by_tax_id(str(form.get("country", "")), str(form.get("tax_id", "")))
+        chosen = str(form.get("organisation", ""))  # a suggestion from "find partners"
+        firm = (
+            str(parse_id(chosen, "organisation"))
+            if chosen
+            else await _firm_by_tax_id(str(form.get("country", "")), str(form.get("tax_id", "")))
+        )
         try:
             if not firm:
                 raise DomainError(
@@ -215,6 +230,75 @@ class ConsortiumPages(Controller):
                 form_error=gettext(error.message, **error.params),
             )
         return redirect(f"/consortia/{consortium_id}", "member_invited")
+
+    @post("/consortia/{consortium_id:str}/parts", include_in_schema=False)
+    async def parts(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[str],
+    ) -> Response[Any]:
+        """The lead sets the members' shares."""
+        me = need(request)
+        form = await request.form()
+        shares = {
+            key.removeprefix("share_"): {"share": str(value)}
+            for key, value in form.items()
+            if key.startswith("share_")
+        }
+        try:
+            await consortia.set_parts(ctx, me.actor, consortium_id, shares)
+        except DomainError as error:
+            if error.kind.value not in ("invalid", "conflict"):
+                raise
+            return await self._page(
+                request,
+                ctx,
+                consortium_id,
+                STATUS_BY_KIND[error.kind],
+                share_values={k: form.get(k, "") for k in form if k.startswith("share_")},
+                errors={
+                    "share_" + k.removeprefix("members.").removesuffix(".share"): v
+                    for k, v in field_errors(error).items()
+                },
+                form_error=gettext(error.message, **error.params),
+            )
+        return redirect(f"/consortia/{consortium_id}", "parts_saved")
+
+    @get("/rfqs/{rfq_id:str}/partners", include_in_schema=False)
+    async def partners(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], rfq_id: FromPath[str]
+    ) -> Template:
+        """Who could complete my bid: ranked suggestions with their reasons; the lead of a
+        consortium invites one in one click."""
+        me = need(request)
+        chosen = request.query_params.get("for") or None  # an agency asks for a firm it supports
+        found = await matchmaking.suggest_partners(ctx, me.actor, rfq_id, chosen)
+        rfq = await rfqs.get_rfq(me.actor, rfq_id)
+        names = await _names({firm for need in found.needs.certificates for firm in need.lacking})
+        kind = ConsortiumKind.HORIZONTAL
+        if found.consortium is not None:
+            kind = ConsortiumKind((await consortia.get_consortium(me.actor, str(found.consortium)))["kind"])
+        return render(
+            request,
+            "partners.html",
+            rfq=rfq,
+            found=found,
+            asking=found.asking,
+            certificate_needs=[
+                (gettext(need.certificate.label), ", ".join(names[firm] for firm in need.lacking))
+                for need in found.needs.certificates
+            ],
+            suggestions=[
+                (
+                    s,
+                    gettext(COUNTRY_LABELS[s.country]),
+                    [gettext(r.message, **r.params) for r in s.reasons],
+                    matchmaking.invitation_for(s, kind),
+                )
+                for s in found.suggestions
+            ],
+        )
 
     @post("/consortia/{consortium_id:str}/answer", include_in_schema=False)
     async def answer(

@@ -78,6 +78,7 @@ FLASH_MESSAGES = {
     "answer_published": N_("The answer is published for every supplier."),
     "consortium_formed": N_("Your consortium is formed. Invite the firms you bid with."),
     "member_invited": N_("The invitation is sent."),
+    "parts_saved": N_("The shares are saved."),
     "member_removed": N_("The member is removed; invite another firm in its place."),
     "invitation_accepted": N_("You are in the consortium."),
     "invitation_declined": N_("You declined the invitation."),

@@ -164,3 +164,60 @@ async def test_the_lead_sends_the_joint_bid_and_the_member_confirms_it(app, clie
         assert (
             "Every member confirmed: the joint bid counts." in page.text and "Invite a firm" not in page.text
         )
+
+
+async def test_suggested_partners_and_one_click_invitation(app, client, ctx, clock) -> None:
+    """The lead asks who could complete its bid, reads why each firm is suggested, invites one with
+    one click and then sets the shares (a bad share is named at its input, nothing saved)."""
+    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
+    items = [{"description": "Shoe sole", "quantity": "1500", "unit": "pieces", "cpv": "18810000"}]
+    rfq = await published_rfq(
+        client,
+        await api_token_for(ctx, buyer),
+        clock() + dt.timedelta(days=3),
+        "Soles for partners",
+        allow_consortia=True,
+        items=items,
+        requirements={"countries": ["AR", "BR"]},
+    )
+    soles = {"classification_codes": ["18800000"], "capacity_unit": "pieces"}
+    lead_org, lead = await organisation_with_admin(ctx, monthly_capacity=1000, **soles)
+    partner_org, _ = await organisation_with_admin(ctx, country="BR", monthly_capacity=700, **soles)
+    url = f"/rfqs/{rfq['id']}"
+    async with client_for(app, "198.51.100.111") as browser:
+        await portal_login(browser, lead["email"], PASSWORD)
+        alone = await browser.get(f"{url}/partners")
+        assert alone.status_code == 200
+        assert partner_org["legal_name"] in alone.text and "Form a consortium to invite them" in alone.text
+        assert "500 of the 500 missing" in alone.text and "Invite " not in alone.text
+        made = await post_form(
+            browser,
+            f"{url}/consortia/new",
+            f"{url}/consortia",
+            {"kind": "horizontal", "share": "100", "liability_accepted": "yes"},
+        )
+        team = made.headers["location"]
+        page = await browser.get(f"{url}/partners")
+        assert f"Invite {partner_org['legal_name']}" in page.text
+        share = re.search(
+            r'id="f-share-1" name="share" type="text" inputmode="decimal" value="(\d+)"', page.text
+        )
+        assert share is not None and share.group(1) == "33"
+        invited = await post_form(
+            browser,
+            f"{url}/partners",
+            f"{team}/invitations",
+            {"organisation": str(partner_org["id"]), "share": share.group(1)},
+        )
+        assert invited.status_code == 303
+        members = await browser.get(team)
+        assert partner_org["legal_name"] in members.text and "Invited" in members.text
+        after = await browser.get(f"{url}/partners")
+        assert f"Invite {partner_org['legal_name']}" not in after.text
+        bad = {f"share_{lead_org['id']}": "abc", f"share_{partner_org['id']}": "33"}
+        refused = await post_form(browser, team, f"{team}/parts", bad)
+        assert refused.status_code == 422 and f'id="e-share_{lead_org["id"]}"' in refused.text
+        assert 'value="abc"' in refused.text
+        saved = await post_form(browser, team, f"{team}/parts", {**bad, f"share_{lead_org['id']}": "67"})
+        assert saved.status_code == 303
+        assert "67 %" in (await browser.get(team)).text
