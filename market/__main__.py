@@ -1,14 +1,15 @@
-"""Command line: ``python -m market <serve|migrate|seed|create-user> [--help]``."""
+"""Command line: ``python -m market <serve|migrate|seed|create-user|audit|export> [--help]``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TextIO
 
 from litestar.stores.memory import MemoryStore
 
@@ -26,7 +27,8 @@ async def _with_context(settings: Settings, work: Callable[[ServiceContext], Awa
     await start_engine(engine, settings)
     ctx = ServiceContext(settings=settings, engine=engine, store=MemoryStore())
     try:
-        await migrate(engine)
+        with contextlib.redirect_stdout(sys.stderr):  # stdout is for what the command prints
+            await migrate(engine)
         return await work(ctx)
     finally:
         # work left in the background (a coalesced live count) ends before its connections close:
@@ -115,6 +117,25 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_ocds(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the OCDS 1.1 release package of every published RFQ, chunk by chunk."""
+    from market.services import ocds
+
+    uri = f"{settings.public_url.rstrip('/')}/api/v1/ocds/releases"
+
+    async def work(ctx: ServiceContext, out: TextIO) -> None:
+        async for chunk in ocds.package(ctx, uri):
+            out.write(chunk)
+
+    if not args.output:
+        asyncio.run(_with_context(settings, lambda ctx: work(ctx, sys.stdout)))
+        return 0
+    with open(args.output, "w", encoding="utf-8") as out:
+        asyncio.run(_with_context(settings, lambda ctx: work(ctx, out)))
+    print(f"wrote the OCDS release package to {args.output}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m market", description="SME e-procurement marketplace.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -132,6 +153,13 @@ def build_parser() -> argparse.ArgumentParser:
     audit_commands.add_parser(
         "verify", help="recompute the hash chain; exit 0 when intact, 1 naming the first bad entry"
     ).set_defaults(handler=cmd_audit_verify)
+    export = commands.add_parser("export", help="open data exports")
+    export_commands = export.add_subparsers(dest="export_command", required=True)
+    ocds_export = export_commands.add_parser(
+        "ocds", help="the OCDS 1.1 release package of every published RFQ (streamed)"
+    )
+    ocds_export.add_argument("--output", default=None, help="write to this file instead of stdout")
+    ocds_export.set_defaults(handler=cmd_export_ocds)
     create = commands.add_parser("create-user", help="add a person to an existing organisation")
     create.add_argument("--organisation", required=True, help="organisation id (UUID)")
     create.add_argument("--email", required=True)

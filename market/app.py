@@ -26,6 +26,7 @@ from market.api.agencies import AgencyController
 from market.api.consortia import ConsortiumController
 from market.api.controllers import API_CONTROLLERS
 from market.api.errors import api_exception_response
+from market.api.ocds import OcdsController
 from market.api.readiness import ReadinessController
 from market.api.rfqs import AwardController, QuestionController, RfqController
 from market.db.engine import build_engine, start_engine, stop_engine
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
             AwardController,
             QuestionController,
             ConsortiumController,
+            OcdsController,
             *WEB_CONTROLLERS,
             ReadinessPages,
             CertificatePages,

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     postgres_pool_size: int = Field(default=10, ge=1, le=100)
     default_locale: Literal["en", "es", "pt"] = "en"
     log_level: str = "INFO"
+    ocds_prefix: str = Field(
+        default="ocds-smemkt",
+        pattern=r"^ocds-[a-z0-9]{6}$",
+        description="The OCID prefix registered with the Open Contracting Partnership; every "
+        "RFQ's open-data id starts with it.",
+    )
 
     @field_validator("database_url")
     @classmethod

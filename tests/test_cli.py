@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from market.settings import PROJECT_ROOT
+from tests.api.test_ocds import check_package
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -24,7 +26,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 def test_help_lists_the_commands() -> None:
     result = run("--help")
     assert result.returncode == 0
-    for command in ("serve", "migrate", "seed", "create-user", "audit"):
+    for command in ("serve", "migrate", "seed", "create-user", "audit", "export"):
         assert command in result.stdout
     assert run("create-user", "--help").returncode == 0
 
@@ -37,6 +39,14 @@ def test_migrate_seed_and_create_user_on_a_fresh_file(tmp_path: Path) -> None:
     assert "sme@demo.market" in seeded.stdout and "mercosur-demo-2026" in seeded.stdout
     again = run("seed", env=env)
     assert "0 organisations, 0 users, 0 self-assessments and 0 RFQs created" in again.stdout
+    exported = run("export", "ocds", env=env)  # to stdout: nothing but the package
+    assert exported.returncode == 0, exported.stderr
+    package = json.loads(exported.stdout)
+    check_package(package)
+    joint = [a for r in package["releases"] for a in r.get("awards", []) if len(a["suppliers"]) > 1]
+    assert joint, "the demo data has an RFQ awarded to a consortium"
+    assert run("export", "ocds", "--output", str(tmp_path / "ocds.json"), env=env).returncode == 0
+    assert json.loads((tmp_path / "ocds.json").read_text())["releases"] == package["releases"]
     import sqlite3
 
     with sqlite3.connect(tmp_path / "cli.sqlite3") as db:

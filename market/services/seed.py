@@ -8,6 +8,7 @@ import hashlib
 import json
 import random
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +236,14 @@ DEMO_RFQS: list[tuple[str, int, str, str, tuple[str, ...]]] = [
     ),
     # open for joint bids: a consortium is forming (one member accepted, one invited)
     ("Armchair frames and leather covers", 12, "joint", "buyer.furniture@demo.market", ("Frames", "Covers")),
+    # awarded to a consortium: both members confirmed the joint bid before the deadline
+    (
+        "Sofa frames and leather covers",
+        -8,
+        "joint-awarded",
+        "buyer.furniture@demo.market",
+        ("Sofa frames", "Leather covers"),
+    ),
 ]
 BIDDERS = ("sme@demo.market", "sme.br@demo.market")
 
@@ -262,7 +271,7 @@ async def load_demo_rfqs(ctx: ServiceContext, ids: dict[str, str]) -> int:
             "currency": "USD",
             "criteria": {"price": 70, "lead_time": 30, "quality": 0},
             "requirements": {"min_level": "L1" if phase == "open" else "L0"},
-            "allow_consortia": phase == "joint",
+            "allow_consortia": phase.startswith("joint"),
             "deadline": deadline.isoformat(),
             "items": [
                 {"description": title.split(",")[0], "quantity": str(1000 * (index + 1)), "unit": "pieces"}
@@ -282,6 +291,9 @@ async def load_demo_rfqs(ctx: ServiceContext, ids: dict[str, str]) -> int:
         rfq = await rfqs.get_rfq(buyer, str(row["id"]))
         if phase == "joint":
             await _demo_consortium(at(start + dt.timedelta(days=1)), rfq)
+            continue
+        if phase == "joint-awarded":
+            await _demo_joint_award(at, rfq, start, deadline, buyer)
             continue
         for n, email in enumerate(BIDDERS):
             bidder = await _actor(email)
@@ -311,9 +323,42 @@ async def load_demo_rfqs(ctx: ServiceContext, ids: dict[str, str]) -> int:
     return made
 
 
-async def _demo_consortium(ctx: ServiceContext, rfq: dict[str, Any]) -> None:
+async def _demo_joint_award(
+    at: Callable[[dt.datetime], ServiceContext],
+    rfq: dict[str, Any],
+    start: dt.datetime,
+    deadline: dt.datetime,
+    buyer: Actor,
+) -> None:
+    """The consortium forms, the Brazilian SME accepts, the lead bids, both confirm, and after the
+    deadline the buyer awards both lots to the consortium."""
+    from market.services import consortia, rfqs
+
+    team = await _demo_consortium(at(start + dt.timedelta(days=1)), rfq)
+    lead, partner = await _actor(BIDDERS[0]), await _actor(BIDDERS[1])
+    await consortia.answer(
+        at(start + dt.timedelta(days=2)), partner, team, accept=True, liability_accepted=True
+    )
+    prices = {str(item["id"]): f"{38 + 9 * n:.2f}" for n, item in enumerate(rfq["items"])}
+    receipt = await consortia.submit_joint_bid(
+        at(start + dt.timedelta(days=3)),
+        lead,
+        team,
+        {"prices": prices, "lead_time_days": 25, "validity_days": 60},
+        f"demo-joint-{rfq['id']}",
+    )
+    await consortia.confirm_joint_bid(at(start + dt.timedelta(days=4)), partner, team, receipt.sha256)
+    after = deadline + dt.timedelta(hours=2)
+    await rfqs.open_bids(at(after), buyer, str(rfq["id"]))
+    ranking = await rfqs.evaluate_bids(at(after), buyer, str(rfq["id"]))
+    best = {entry["lot"]: entry["bid"] for entry in ranking if entry["rank"] == 1}
+    await rfqs.award(at(after + dt.timedelta(hours=1)), buyer, str(rfq["id"]), best)
+
+
+async def _demo_consortium(ctx: ServiceContext, rfq: dict[str, Any]) -> str:
     """A vertical consortium: the Argentine SME leads with the frames and invites the Brazilian
-    SME for the leather covers (the invitation is left open, so both sides show)."""
+    SME for the leather covers (on the open request the invitation is left open, so both sides
+    show). Its id."""
     from market.services import consortia
 
     lead, partner = await _actor(BIDDERS[0]), await _actor(BIDDERS[1])
@@ -327,6 +372,7 @@ async def _demo_consortium(ctx: ServiceContext, rfq: dict[str, Any]) -> None:
         "link": "finishing",
     }
     await consortia.invite(ctx, lead, str(team["id"]), invitation)
+    return str(team["id"])
 
 
 def demo_logins(path: Path = DEMO_FILE) -> list[tuple[str, str, str]]:

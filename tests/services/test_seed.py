@@ -14,13 +14,26 @@ async def test_demo_data_is_complete_valid_and_loads_once(ctx) -> None:
     second = await load_demo_data(ctx)
     assert first["organisations"] == 46 and first["users"] == 11 and first["assessments"] >= 40
     assert second == {"organisations": 0, "users": 0, "assessments": 0, "rfqs": 0}
-    assert first["rfqs"] == 6
+    assert first["rfqs"] == 7
     statuses = {}
     from market.services.rfqs import rfq_status
 
     for row in await Rfq.select():
         statuses[row["title"]] = rfq_status(row, ctx.now()).value
-    assert sorted(statuses.values()) == ["awarded", "awarded", "closed", "draft", "published", "published"]
+    assert sorted(statuses.values()) == [
+        "awarded",
+        "awarded",
+        "awarded",
+        "closed",
+        "draft",
+        "published",
+        "published",
+    ]
+    joint = (
+        await Rfq.select().where(Rfq.title == "Sofa frames and leather covers").first().output(load_json=True)
+    )
+    awarded_to = {entry["bid"]: entry["members"] for entry in joint["evaluation"]}
+    assert all(len(awarded_to[bid]) == 2 for bid in joint["awards"].values())  # to the consortium
     lotted = (
         await Rfq.select()
         .where(Rfq.title == "Seat frames and upholstery fabric")
