@@ -57,21 +57,32 @@ def current_language() -> str:
     return _current_language.get()
 
 
-def _render(catalogue: NullTranslations, message: str, params: dict[str, Any]) -> str:
+def _render(language: str, message: str, params: dict[str, Any]) -> str:
+    catalogue = translations(language)
     text = catalogue.gettext(message)
     if not params:
         return text
-    # Labels passed as parameters (``Msg``) are translated too; user data is left alone.
-    return text % {k: catalogue.gettext(v) if isinstance(v, Msg) else v for k, v in params.items()}
+    # Labels passed as parameters (``Msg``) are translated too, numbers written the reader's way
+    # (4,000 / 4.000); other user data is left alone.
+    locale = Locale.parse(FORMAT_LOCALES[language])
+
+    def shown(value: Any) -> Any:
+        if isinstance(value, Msg):
+            return catalogue.gettext(value)
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            return numbers.format_decimal(value, locale=locale)
+        return value
+
+    return text % {k: shown(v) for k, v in params.items()}
 
 
 def gettext(message: str, **params: Any) -> str:
-    return _render(translations(current_language()), message, params)
+    return _render(current_language(), message, params)
 
 
 def translate(language: str, message: str, **params: Any) -> str:
     """``message`` in a given language (for e-mails to someone other than the current user)."""
-    return _render(translations(language if language in LANGUAGES else "en"), message, params)
+    return _render(language if language in LANGUAGES else "en", message, params)
 
 
 def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:

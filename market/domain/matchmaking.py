@@ -178,12 +178,7 @@ def score_candidate(candidate: Candidate, needs: PartnerNeeds) -> Suggestion | N
                 Reason(
                     "partner.capacity",
                     N_("Declares %(capacity)s %(unit)s a month, %(covered)s of the %(missing)s missing."),
-                    {
-                        "capacity": capacity,
-                        "unit": need.unit,
-                        "covered": format(part.normalize(), "f"),
-                        "missing": format(need.missing.normalize(), "f"),
-                    },
+                    {"capacity": capacity, "unit": need.unit, "covered": part, "missing": need.missing},
                 )
             )
     for lacking in needs.certificates:

@@ -75,7 +75,7 @@ def test_a_candidate_scores_for_each_gap_it_closes_with_a_reason() -> None:
     ]
     assert full.items == ("jam",)  # the crates are another CPV group
     assert full.score == 3 + 4 * 1 + 3 + 2  # 1,500 kg covers all 1,000 missing
-    assert full.reasons[1].params["covered"] == "1000" and full.reasons[3].params["note"] == "Cold chain"
+    assert full.reasons[1].params["covered"] == 1000 and full.reasons[3].params["note"] == "Cold chain"
     assert full.share == Decimal(31)  # 1,000 of 3,200
     partial = score_candidate(candidate(monthly_capacity=250), needs)
     assert partial is not None and partial.score == 3 + 4 * 0.25
