@@ -12,7 +12,7 @@ from market.services.seed import DEMO_PASSWORD, load_demo_data
 async def test_demo_data_is_complete_valid_and_loads_once(ctx) -> None:
     first = await load_demo_data(ctx)
     second = await load_demo_data(ctx)
-    assert first["organisations"] == 46 and first["users"] == 11 and first["assessments"] >= 40
+    assert first["organisations"] == 46 and first["users"] == 12 and first["assessments"] >= 40
     assert second == {"organisations": 0, "users": 0, "assessments": 0, "rfqs": 0}
     assert first["rfqs"] == 7
     statuses = {}

@@ -1,10 +1,9 @@
 """The confidentiality matrix of trust.md: roles × phases × channels. A bid's prices are seen by
 the bidder, and by the buyer once it has opened the bids — by nobody else, through no channel.
 
-Channels: API, portal page, downloads (receipt, sealed documents), error text, log, and
-websockets (every event the services announce while the scenario runs, plus what a page gets on
-connecting; the real wire is checked in ``tests/e2e/test_live_sockets.py``). The open-data export
-joins when it exists (consortia issue)."""
+Channels: API, portal page, downloads (receipt, sealed documents), the open-data export (OCDS),
+error text, log, and websockets (every event the services announce while the scenario runs, plus
+what a page gets on connecting; the real wire is checked in ``tests/e2e/test_live_sockets.py``)."""
 
 from __future__ import annotations
 
@@ -115,6 +114,13 @@ async def test_bid_contents_reach_only_whom_they_may(
         json={"prices": {rfq["items"][0]["id"]: "-1"}, "lead_time_days": 9, "validity_days": 30},
     )
     seen["api error"] = SECRET in refused.text
+    # the open-data export is public: never a unit price; the bidder is named only from the award on
+    for path in ("/api/v1/ocds/releases", f"/api/v1/ocds/releases/{rfq['id']}"):
+        exported = await client.get(path, headers=headers)
+        assert exported.status_code == 200
+        seen[f"export {path}"] = SECRET in exported.text
+        named = users["bidder"][0]["legal_name"] in exported.text
+        assert named == (phase == "awarded"), f"export names the bidder in phase {phase}: {named}"
     async with client_for(app, "198.51.100.90") as browser:
         if role != "anonymous":
             clock_now = clock.current

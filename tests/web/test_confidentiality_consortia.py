@@ -1,7 +1,8 @@
 """The confidentiality matrix extended with consortium roles: a joint bid's prices are seen by the
 consortium's accepted members, and by the buyer once it has opened the bids — not by a firm that
 was invited and never joined, not by a member that left, not by other suppliers, through no
-channel (API, portal pages, error text, log, live events)."""
+channel (API, portal pages, partner suggestions, the open-data export, error text, log, live
+events)."""
 
 from __future__ import annotations
 
@@ -104,9 +105,15 @@ async def test_joint_bid_contents_reach_only_whom_they_may(
         f"{base}/check",
         f"/api/v1/rfqs/{rfq['id']}/bid",
         f"/api/v1/rfqs/{rfq['id']}",
+        f"/api/v1/rfqs/{rfq['id']}/partners",
+        "/api/v1/ocds/releases",  # the open-data export
     ):
         response = await client.get(path, headers=token(role))
         seen[f"api {path}"] = SECRET in response.text
+    exported = (await client.get(f"/api/v1/ocds/releases/{rfq['id']}")).text
+    assert not any(
+        users[name][0]["legal_name"] in exported for name in ("lead", "member")
+    )  # not before the award
     refused = await client.post(f"{base}/bid/confirm", headers=token(role), json={"sha256": "0" * 64})
     seen["api error"] = SECRET in refused.text
     async with client_for(app, "198.51.100.120") as browser:
