@@ -27,6 +27,7 @@ from market.api.consortia import ConsortiumController
 from market.api.controllers import API_CONTROLLERS
 from market.api.errors import api_exception_response
 from market.api.ocds import OcdsController
+from market.api.performance import PerformanceController
 from market.api.readiness import ReadinessController
 from market.api.rfqs import AwardController, QuestionController, RfqController
 from market.db.engine import build_engine, start_engine, stop_engine
@@ -39,6 +40,7 @@ from market.web.agencies import WEB_AGENCY_CONTROLLERS
 from market.web.consortia import ConsortiumPages
 from market.web.middleware import RequestContextMiddleware, add_security_headers
 from market.web.pages import WEB_CONTROLLERS, web_exception_response
+from market.web.performance import PerformancePages
 from market.web.readiness import CertificatePages, ReadinessPages
 from market.web.rfqs import RfqPages
 from market.web.templating import configure_templates
@@ -93,12 +95,14 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
             QuestionController,
             ConsortiumController,
             OcdsController,
+            PerformanceController,
             *WEB_CONTROLLERS,
             ReadinessPages,
             CertificatePages,
             *WEB_AGENCY_CONTROLLERS,
             RfqPages,
             ConsortiumPages,
+            PerformancePages,
             *LIVE_HANDLERS,
             create_static_files_router(
                 path="/static",

@@ -393,6 +393,29 @@ class PartnerInterest(Table, tablename="partner_interest"):
     created_at = Timestamptz()
 
 
+class SupplierAward(Table, tablename="supplier_award"):
+    """One firm's part in one awarded lot (each member of a consortium has its own, with its
+    share), and the delivery outcome the buyer records for it: the supplier records and the
+    performance history (domain/performance.py). One per (rfq, lot, supplier) (migration 0025)."""
+
+    id = UUID(primary_key=True)
+    rfq = ForeignKey(references=Rfq, on_delete=OnDelete.cascade, index=True)
+    lot = Varchar(length=10, default="")
+    bid = UUID()
+    buyer = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    supplier = ForeignKey(references=Organisation, on_delete=OnDelete.cascade, index=True)
+    share = Varchar(length=12, default="")  # percent, for a consortium member; "" for a firm alone
+    value = Varchar(length=30)  # the awarded bid's total for the lot
+    currency = Varchar(length=3)
+    awarded_at = Timestamptz()
+    delivered_on = Date(null=True, default=None)
+    on_time = Boolean(null=True, default=None)
+    rejected = Varchar(length=12, default="")  # percent of the quantity rejected
+    delivery_note = Varchar(length=300, default="")
+    recorded_at = Timestamptz(null=True, default=None)
+    recorded_by = UUID(null=True, default=None)
+
+
 ALL_TABLES: list[type[Table]] = [
     Organisation,
     AppUser,
@@ -419,4 +442,5 @@ ALL_TABLES: list[type[Table]] = [
     ConsortiumMember,
     BidSeat,
     PartnerInterest,
+    SupplierAward,
 ]

@@ -13,12 +13,22 @@ from typing import Any
 
 from market.db import raw
 from market.db.engine import is_unique_violation
-from market.db.tables import Bid, BidFile, ConsortiumMember, Organisation, Rfq, RfqItem, RfqQuestion
+from market.db.tables import (
+    Bid,
+    BidFile,
+    ConsortiumMember,
+    Organisation,
+    Rfq,
+    RfqItem,
+    RfqQuestion,
+    SupplierAward,
+)
 from market.domain.accounts import Actor
 from market.domain.consortium import Member, MemberStatus, bid_items, confirmed_members, joint_bid_counts
 from market.domain.eligibility import Passport, check_eligibility, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
 from market.domain.organisations import CPV_CODE, OrganisationKind
+from market.domain.performance import awarded_parts
 from market.domain.readiness import assess_level
 from market.domain.rfq import (
     CURRENCIES,
@@ -209,7 +219,7 @@ async def create_rfq(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) ->
     return await load_by_id(Rfq, rfq_id, "rfq")
 
 
-async def _own_rfq(actor: Actor, rfq_id: str) -> dict[str, Any]:
+async def own_rfq(actor: Actor, rfq_id: str) -> dict[str, Any]:
     require_buyer(actor)
     row = await Rfq.select().where(Rfq.id == parse_id(rfq_id, "rfq")).first().output(load_json=True)
     if row is None or str(row["buyer"]) != actor.organisation_id:
@@ -219,7 +229,7 @@ async def _own_rfq(actor: Actor, rfq_id: str) -> dict[str, Any]:
 
 async def publish(ctx: ServiceContext, actor: Actor, rfq_id: str) -> dict[str, Any]:
     async with ctx.transaction():
-        row = await _own_rfq(actor, rfq_id)
+        row = await own_rfq(actor, rfq_id)
         now = ctx.now()
         check_publish(facts(row), now, accredited=actor.accredited)
         await Rfq.update({Rfq.published_at: now, Rfq.updated_at: now}).where(Rfq.id == row["id"])
@@ -280,7 +290,7 @@ async def amend(ctx: ServiceContext, actor: Actor, rfq_id: str, new_deadline: st
     if moment is None:
         raise DomainError("rfq.deadline_invalid", N_("Enter the deadline as a date and time with its zone."))
     async with ctx.transaction():
-        row = await _own_rfq(actor, rfq_id)
+        row = await own_rfq(actor, rfq_id)
         check_amend(facts(row), ctx.now(), moment)
         await Rfq.update(
             {Rfq.deadline: moment, Rfq.amendments: row["amendments"] + 1, Rfq.updated_at: ctx.now()}
@@ -308,7 +318,7 @@ async def amend(ctx: ServiceContext, actor: Actor, rfq_id: str, new_deadline: st
 
 async def cancel(ctx: ServiceContext, actor: Actor, rfq_id: str, reason: str) -> dict[str, Any]:
     async with ctx.transaction():
-        row = await _own_rfq(actor, rfq_id)
+        row = await own_rfq(actor, rfq_id)
         check_cancel(facts(row), ctx.now(), reason)
         await Rfq.update({Rfq.cancelled_at: ctx.now(), Rfq.end_reason: reason.strip()}).where(
             Rfq.id == row["id"]
@@ -778,7 +788,7 @@ async def joint_confirmations(consortium_id: uuid.UUID, sha256: str | None) -> t
 async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
     """The buyer opens the bids once, after the deadline; each hash must recompute to its receipt."""
     async with ctx.transaction():
-        rfq = await _own_rfq(actor, rfq_id)
+        rfq = await own_rfq(actor, rfq_id)
         now = ctx.now()
         check_open(facts(rfq), now)
         bids = await _active_bids(rfq["id"])
@@ -906,7 +916,7 @@ async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[
     lots it covers, by its total for that lot); quality is each bidder's readiness level now.
     Ranks are stored so every bidder's debrief shows the same figures."""
     async with ctx.transaction():
-        rfq = await _own_rfq(actor, rfq_id)
+        rfq = await own_rfq(actor, rfq_id)
         now = ctx.now()
         if status(facts(rfq), now) is not RfqStatus.OPENED:
             raise DomainError(
@@ -969,7 +979,7 @@ async def award(
     """Award an evaluated RFQ: each lot to one of its ranked bids, or no award on that lot (the
     whole RFQ is the lot ``""`` when it has none). A standstill period starts before it is final."""
     async with ctx.transaction():
-        rfq = await _own_rfq(actor, rfq_id)
+        rfq = await own_rfq(actor, rfq_id)
         now = ctx.now()
         if status(facts(rfq), now) is not RfqStatus.EVALUATED:
             raise DomainError(
@@ -979,6 +989,21 @@ async def award(
         await Rfq.update(
             {Rfq.awarded_at: now, Rfq.awards: awards, Rfq.standstill_ends_at: now + DEFAULT_STANDSTILL}
         ).where(Rfq.id == rfq["id"])
+        for part in awarded_parts(awards, rfq["evaluation"]):  # the supplier records
+            await SupplierAward.insert(
+                SupplierAward(
+                    id=uuid.uuid4(),
+                    rfq=rfq["id"],
+                    lot=part.lot,
+                    bid=uuid.UUID(part.bid),
+                    buyer=rfq["buyer"],
+                    supplier=uuid.UUID(part.supplier),
+                    share="" if part.share is None else format(part.share.normalize(), "f"),
+                    value=format(part.value, "f"),
+                    currency=rfq["currency"],
+                    awarded_at=now,
+                )
+            )
         await audit.append(ctx, actor.user_id, "rfq.awarded", str(rfq["id"]), {"awards": awards})
         told = [firm for entry in rfq["evaluation"] for firm in takers(entry)]
         for bidder in dict.fromkeys(told):
@@ -996,7 +1021,7 @@ async def award(
 
 async def declare_unsuccessful(ctx: ServiceContext, actor: Actor, rfq_id: str, reason: str) -> dict[str, Any]:
     async with ctx.transaction():
-        rfq = await _own_rfq(actor, rfq_id)
+        rfq = await own_rfq(actor, rfq_id)
         if status(facts(rfq), ctx.now()) not in (RfqStatus.CLOSED, RfqStatus.OPENED, RfqStatus.EVALUATED):
             raise DomainError(
                 "rfq.cannot_end",
@@ -1039,7 +1064,7 @@ async def debrief(actor: Actor, rfq_id: str) -> dict[str, Any]:
 
 async def opened_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
     """The buyer's comparison after opening; every such read of bid content is audited."""
-    rfq = await _own_rfq(actor, rfq_id)
+    rfq = await own_rfq(actor, rfq_id)
     if rfq["opened_at"] is None:
         return []
     bids = await _active_bids(rfq["id"])
@@ -1105,7 +1130,7 @@ async def answer(
     ctx: ServiceContext, actor: Actor, rfq_id: str, question_id: str, text: str
 ) -> dict[str, Any]:
     """The buyer answers for everyone to read."""
-    rfq = await _own_rfq(actor, rfq_id)
+    rfq = await own_rfq(actor, rfq_id)
     reply = text.strip()
     if not 2 <= len(reply) <= 4000:
         raise DomainError("question.answer_length", N_("Write the answer in 2 to 4,000 characters."))

@@ -330,9 +330,9 @@ async def _demo_joint_award(
     deadline: dt.datetime,
     buyer: Actor,
 ) -> None:
-    """The consortium forms, the Brazilian SME accepts, the lead bids, both confirm, and after the
-    deadline the buyer awards both lots to the consortium."""
-    from market.services import consortia, rfqs
+    """The consortium forms, the Brazilian SME accepts, the lead bids, both confirm, after the
+    deadline the buyer awards both lots to the consortium, and a week later records the deliveries."""
+    from market.services import consortia, performance, rfqs
 
     team = await _demo_consortium(at(start + dt.timedelta(days=1)), rfq)
     lead, partner = await _actor(BIDDERS[0]), await _actor(BIDDERS[1])
@@ -353,6 +353,10 @@ async def _demo_joint_award(
     ranking = await rfqs.evaluate_bids(at(after), buyer, str(rfq["id"]))
     best = {entry["lot"]: entry["bid"] for entry in ranking if entry["rank"] == 1}
     await rfqs.award(at(after + dt.timedelta(hours=1)), buyer, str(rfq["id"]), best)
+    delivered = (deadline + dt.timedelta(days=6)).date().isoformat()
+    for lot, on_time, rejected in (("1", True, "0"), ("2", False, "1.5")):
+        outcome = {"lot": lot, "delivered_on": delivered, "on_time": on_time, "rejected_percent": rejected}
+        await performance.record_delivery(at(deadline + dt.timedelta(days=7)), buyer, str(rfq["id"]), outcome)
 
 
 async def _demo_consortium(ctx: ServiceContext, rfq: dict[str, Any]) -> str:

@@ -79,6 +79,7 @@ FLASH_MESSAGES = {
     "consortium_formed": N_("Your consortium is formed. Invite the firms you bid with."),
     "member_invited": N_("The invitation is sent."),
     "parts_saved": N_("The shares are saved."),
+    "delivery_recorded": N_("The delivery is recorded on the suppliers' records."),
     "member_removed": N_("The member is removed; invite another firm in its place."),
     "invitation_accepted": N_("You are in the consortium."),
     "invitation_declined": N_("You declined the invitation."),
@@ -123,6 +124,8 @@ PAGES = [
     PortalPage("/agency/cohort", "agency"),
     PortalPage("/rfqs", "sme"),
     PortalPage("/rfqs/new", "buyer"),
+    PortalPage("/suppliers", "buyer"),
+    PortalPage("/performance", "sme"),
 ]
 
 
