@@ -105,27 +105,16 @@ def firm(kind: str, name: str, country: str, now: dt.datetime) -> dict[str, obje
     }
 
 
-async def prepare(settings: Settings, count: int) -> str:
-    engine = build_engine(settings)
-    await start_engine(engine, settings)
-    await migrate(engine)
-    rng = random.Random(7)
-    now = dt.datetime.now(dt.UTC)
-    buyers = []
-    for country in ["AR", "BR", "PY", "UY"]:
-        buyer = firm("lead_firm", f"Buyer {country}", country, now)
-        await insert(engine, "organisation", **buyer)
-        buyers.append(buyer["id"])
-    sme = firm("sme_supplier", "Searching SME", "AR", now)
-    await insert(engine, "organisation", **sme)
+async def api_token(engine: Engine, organisation: uuid.UUID, email: str, now: dt.datetime) -> str:
+    """An admin of ``organisation`` and an API token of theirs (the secret)."""
     user = uuid.uuid4()
     await insert(
         engine,
         "app_user",
         id=user,
-        organisation=sme["id"],
-        email="search@bench.example.com",
-        full_name="Search",
+        organisation=organisation,
+        email=email,
+        full_name="Bench",
         password_hash="-",
         role="admin",
         locale="",
@@ -144,6 +133,23 @@ async def prepare(settings: Settings, count: int) -> str:
         created_at=now,
         last_used_at=now,
     )
+    return secret
+
+
+async def prepare(settings: Settings, count: int) -> str:
+    engine = build_engine(settings)
+    await start_engine(engine, settings)
+    await migrate(engine)
+    rng = random.Random(7)
+    now = dt.datetime.now(dt.UTC)
+    buyers = []
+    for country in ["AR", "BR", "PY", "UY"]:
+        buyer = firm("lead_firm", f"Buyer {country}", country, now)
+        await insert(engine, "organisation", **buyer)
+        buyers.append(buyer["id"])
+    sme = firm("sme_supplier", "Searching SME", "AR", now)
+    await insert(engine, "organisation", **sme)
+    secret = await api_token(engine, sme["id"], "search@bench.example.com", now)
     criteria = json.dumps({"price": 100, "lead_time": 0, "quality": 0})
     async with engine.transaction():
         for n in range(count):

@@ -18,18 +18,16 @@ import json
 import os
 import platform
 import random
-import secrets
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from board_search import firm, insert
+from board_search import api_token, firm, insert
 from deadline_rush import Connection, percentile, running_server
 
 from market.db.engine import build_engine, start_engine, stop_engine
 from market.db.migrate import migrate
-from market.services.accounts import API_TOKEN_PREFIX, digest
 from market.settings import Settings
 
 #: A registry spread over 48 CPV groups (food, furniture, metal, textiles, vehicles, packaging…),
@@ -62,32 +60,7 @@ async def prepare(settings: Settings, count: int, codes: list[str]) -> tuple[str
         "capacity_unit": "kg",
     }
     await insert(engine, "organisation", **asking)
-    user = uuid.uuid4()
-    await insert(
-        engine,
-        "app_user",
-        id=user,
-        organisation=asking["id"],
-        email="partners@bench.example.com",
-        full_name="Partners",
-        password_hash="-",
-        role="admin",
-        locale="",
-        disabled=False,
-        created_at=now,
-    )
-    secret = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
-    await insert(
-        engine,
-        "api_token",
-        id=uuid.uuid4(),
-        user=user,
-        name="bench",
-        token_hash=digest(secret),
-        prefix=secret[:12],
-        created_at=now,
-        last_used_at=now,
-    )
+    secret = await api_token(engine, asking["id"], "partners@bench.example.com", now)
     rfq = uuid.uuid4()
     requirements = {"min_level": "L1", "certificates": ["haccp"], "countries": ["AR", "BR", "UY"]}
     await insert(

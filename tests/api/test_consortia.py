@@ -47,6 +47,23 @@ async def invited(client, ctx, clock, title: str) -> tuple:
     return rfq, deadline, buyer_token, base, (lead_org, lead), (partner_org, partner), third
 
 
+async def confirmed_joint_bid(
+    client, rfq: dict, base: str, lead: str, partner: str, price: str, key: str
+) -> dict:
+    """The invited partner joins, the lead sends the joint bid at ``price`` a unit, the partner
+    confirms it: the receipt."""
+    accept = {"accept": True, "liability_accepted": True}
+    assert (await client.post(f"{base}/answer", json=accept, headers=bearer(partner))).status_code == 200
+    offer = {"prices": {rfq["items"][0]["id"]: price}, "lead_time_days": 10, "validity_days": 30}
+    joint = await client.post(f"{base}/bid", json=offer, headers={**bearer(lead), "Idempotency-Key": key})
+    assert joint.status_code == 201, joint.text
+    confirmed = await client.post(
+        f"{base}/bid/confirm", json={"sha256": joint.json()["sha256"]}, headers=bearer(partner)
+    )
+    assert confirmed.status_code == 200
+    return joint.json()
+
+
 def lead_body(share: str = "60") -> dict:
     return {"kind": "horizontal", "share": share, "liability_accepted": True}
 

@@ -18,7 +18,7 @@ from referencing.jsonschema import DRAFT4
 
 from market.domain.organisations import OrganisationKind as K
 from market.services import ocds
-from tests.api.test_consortia import invited
+from tests.api.test_consortia import confirmed_joint_bid, invited
 from tests.conftest import IN_CI, api_token_for, bearer
 from tests.factories import organisation_with_admin
 from tests.helpers import published_rfq
@@ -83,20 +83,9 @@ async def test_release_package_of_a_consortium_award(client, ctx, clock) -> None
         (partner_org, partner),
         (solo_org, solo),
     ) = await invited(client, ctx, clock, "Soles for open data")
-    accept = {"accept": True, "liability_accepted": True}
-    assert (await client.post(f"{base}/answer", json=accept, headers=bearer(partner))).status_code == 200
+    await confirmed_joint_bid(client, rfq, base, lead, partner, "2.50", "ocds-joint-0001")
     item = rfq["items"][0]["id"]
     offer = {"lead_time_days": 10, "validity_days": 30}
-    joint = await client.post(
-        f"{base}/bid",
-        json={"prices": {item: "2.50"}, **offer},
-        headers={**bearer(lead), "Idempotency-Key": "ocds-joint-0001"},
-    )
-    assert joint.status_code == 201, joint.text
-    confirmed = await client.post(
-        f"{base}/bid/confirm", json={"sha256": joint.json()["sha256"]}, headers=bearer(partner)
-    )
-    assert confirmed.status_code == 200
     alone = await client.post(
         f"/api/v1/rfqs/{rfq['id']}/bid",
         json={"prices": {item: "2.90"}, **offer},

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from market.db.tables import Notification
-from tests.api.test_consortia import invited
+from tests.api.test_consortia import confirmed_joint_bid, invited
 from tests.conftest import bearer
 
 
@@ -15,16 +15,9 @@ async def test_a_consortium_award_and_its_delivery_on_every_members_record(clien
     rfq, deadline, buyer, base, (lead_org, lead), (partner_org, partner), (solo_org, solo) = await invited(
         client, ctx, clock, "Soles with a delivery record"
     )
-    accept = {"accept": True, "liability_accepted": True}
-    assert (await client.post(f"{base}/answer", json=accept, headers=bearer(partner))).status_code == 200
+    await confirmed_joint_bid(client, rfq, base, lead, partner, "2.50", "perf-joint-0001")
     item = rfq["items"][0]["id"]
     offer = {"lead_time_days": 10, "validity_days": 30}
-    joint = await client.post(
-        f"{base}/bid",
-        json={"prices": {item: "2.50"}, **offer},
-        headers={**bearer(lead), "Idempotency-Key": "perf-joint-0001"},
-    )
-    await client.post(f"{base}/bid/confirm", json={"sha256": joint.json()["sha256"]}, headers=bearer(partner))
     await client.post(
         f"/api/v1/rfqs/{rfq['id']}/bid",
         json={"prices": {item: "2.90"}, **offer},

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.api.test_consortia import invited
+from tests.api.test_consortia import confirmed_joint_bid, invited
 from tests.conftest import bearer, client_for
 from tests.factories import PASSWORD
 from tests.helpers import portal_login, post_form
@@ -16,15 +16,7 @@ async def test_delivery_record_suppliers_and_history_pages(app, client, ctx, clo
     rfq, deadline, buyer_token, base, (lead_org, lead), (partner_org, partner), _ = await invited(
         client, ctx, clock, "Soles for the records page"
     )
-    accept = {"accept": True, "liability_accepted": True}
-    await client.post(f"{base}/answer", json=accept, headers=bearer(partner))
-    item = rfq["items"][0]["id"]
-    joint = await client.post(
-        f"{base}/bid",
-        json={"prices": {item: "2.50"}, "lead_time_days": 10, "validity_days": 30},
-        headers={**bearer(lead), "Idempotency-Key": "perf-page-0001"},
-    )
-    await client.post(f"{base}/bid/confirm", json={"sha256": joint.json()["sha256"]}, headers=bearer(partner))
+    await confirmed_joint_bid(client, rfq, base, lead, partner, "2.50", "perf-page-0001")
     clock.current = deadline + dt.timedelta(minutes=1)
     await client.post(f"/api/v1/rfqs/{rfq['id']}/open", headers=bearer(buyer_token))
     ranking = (await client.post(f"/api/v1/rfqs/{rfq['id']}/evaluate", headers=bearer(buyer_token))).json()
