@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import getpass
 import os
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TextIO
@@ -104,15 +105,37 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         cmd_migrate(settings, args)
     host = args.host or settings.host
     port = args.port or settings.port
-    print(f"SME marketplace running at http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
+    workers = args.workers or settings.workers
+    if workers > 1:
+        if settings.is_sqlite:
+            print(
+                "several server processes need PostgreSQL (MARKET_DATABASE_URL=postgresql://…): "
+                "SQLite's single writer lives in one process",
+                file=sys.stderr,
+            )
+            return 2
+        if not settings.redis_url:
+            print(
+                "several server processes need Redis (MARKET_REDIS_URL=redis://…) to share live "
+                "events and the login throttle",
+                file=sys.stderr,
+            )
+            return 2
+        # every process must sign and check the same CSRF tokens
+        os.environ.setdefault("MARKET_SECRET_KEY", settings.secret_key or secrets.token_urlsafe(32))
+    print(
+        f"SME marketplace running at http://{host}:{port}/ with {workers} process(es)  (Ctrl+C stops it)",
+        flush=True,
+    )
     uvicorn.run(
         "market.app:create_app",
         factory=True,
         host=host,
         port=port,
+        workers=workers,
         log_level="info",
         proxy_headers=False,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=10,  # in-flight requests finish on SIGTERM/Ctrl+C
     )
     return 0
 
@@ -143,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=None, help="address to listen on (MARKET_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (MARKET_PORT, default 8000)")
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="server processes (MARKET_WORKERS, default 1); more than one needs PostgreSQL and Redis",
+    )
     serve.set_defaults(handler=cmd_serve)
     commands.add_parser("migrate", help="apply database migrations").set_defaults(handler=cmd_migrate)
     commands.add_parser(

@@ -19,13 +19,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.stores.memory import MemoryStore
 from litestar.template.config import TemplateConfig
 
 from market.api.agencies import AgencyController
 from market.api.consortia import ConsortiumController
 from market.api.controllers import API_CONTROLLERS
 from market.api.errors import api_exception_response
+from market.api.health import HealthController
 from market.api.ocds import OcdsController
 from market.api.performance import PerformanceController
 from market.api.readiness import ReadinessController
@@ -36,6 +36,7 @@ from market.realtime.live import LIVE_HANDLERS, create_channels
 from market.services import certificates, onboarding
 from market.services.context import ServiceContext, utc_now
 from market.settings import PROJECT_ROOT, Settings, load_settings
+from market.shared import SharedState
 from market.web.agencies import WEB_AGENCY_CONTROLLERS
 from market.web.consortia import ConsortiumPages
 from market.web.middleware import RequestContextMiddleware, add_security_headers
@@ -68,8 +69,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     engine = build_engine(settings)
     bind_tables(engine)
-    ctx = ServiceContext(settings=settings, engine=engine, store=MemoryStore(), clock=clock)
-    channels = create_channels()
+    shared = SharedState.from_settings(settings)
+    ctx = ServiceContext(settings=settings, engine=engine, store=shared.store, clock=clock)
+    channels = create_channels(shared.channels_backend)
     ctx.events = lambda channel, event: channels.publish(event, [channel])
 
     async def on_startup() -> None:
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
     async def on_shutdown() -> None:
         await ctx.stop_background()
         await stop_engine(engine)
+        await shared.close()
 
     def handle_error(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
         if request.url.path.startswith("/api/"):
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
 
     app = Litestar(
         route_handlers=[
+            HealthController,
             *API_CONTROLLERS,
             ReadinessController,
             AgencyController,
@@ -111,7 +115,10 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
                 cache_control=CacheControlHeader(max_age=3600, public=True),
             ),
         ],
-        dependencies={"ctx": Provide(lambda: ctx, use_cache=True, sync_to_thread=False)},
+        dependencies={
+            "ctx": Provide(lambda: ctx, use_cache=True, sync_to_thread=False),
+            "shared": Provide(lambda: shared, use_cache=True, sync_to_thread=False),
+        },
         middleware=[DefineMiddleware(RequestContextMiddleware, ctx=ctx)],
         before_send=[add_security_headers],
         csrf_config=CSRFConfig(

@@ -49,6 +49,17 @@ class Settings(BaseSettings):
     postgres_pool_size: int = Field(default=10, ge=1, le=100)
     default_locale: Literal["en", "es", "pt"] = "en"
     log_level: str = "INFO"
+    redis_url: str = Field(
+        default="",
+        description="redis://host:port/db: live events, the login throttle and other shared state "
+        "between several server processes. Empty: kept in this process (one process only).",
+    )
+    redis_namespace: str = Field(
+        default="market",
+        pattern=r"^[A-Za-z0-9_.-]{1,40}$",
+        description="Prefix of this site's Redis keys and channels.",
+    )
+    workers: int = Field(default=1, ge=1, le=64, description="Server processes `serve` starts.")
     ocds_prefix: str = Field(
         default="ocds-smemkt",
         pattern=r"^ocds-[a-z0-9]{6}$",

@@ -55,8 +55,10 @@ async def _recreate_postgres_database(base: str, name: str) -> None:
         await connection.close()
 
 
-def make_database(worker: str, folder: Path) -> str:
-    base = os.environ.get("MARKET_DATABASE_URL", "")
+def make_database(worker: str, folder: Path, base: str | None = None) -> str:
+    """A fresh, migrated database: on the PostgreSQL server of ``base`` (or of the run's
+    database), named after ``worker``; else an SQLite file in ``folder``."""
+    base = base or os.environ.get("MARKET_DATABASE_URL", "")
     if base.startswith("postgres"):
         url = _postgres_url_for(base, worker)
         asyncio.run(_recreate_postgres_database(base, urlsplit(url).path.lstrip("/")))

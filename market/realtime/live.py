@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
@@ -31,9 +32,10 @@ MAX_CLIENT_MESSAGE = 256
 POLICY_VIOLATION = 1008
 
 
-def create_channels() -> ChannelsPlugin:
-    """The event bus between the services and the sockets (in memory: one process)."""
-    return ChannelsPlugin(backend=MemoryChannelsBackend(), arbitrary_channels_allowed=True)
+def create_channels(backend: ChannelsBackend | None = None) -> ChannelsPlugin:
+    """The event bus between the services and the sockets: in memory for one process, Redis
+    when several serve the same site (an event published in one reaches sockets in all)."""
+    return ChannelsPlugin(backend=backend or MemoryChannelsBackend(), arbitrary_channels_allowed=True)
 
 
 def same_origin(socket: WebSocket[Any, Any, Any], public_url: str) -> bool:

@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -47,11 +48,22 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _serve(name: str, folder: Path, extra_env: dict[str, str]) -> Iterator[str]:
-    """Make a database, seed it with the demo data and serve it until the caller is done."""
+def seeded_database(name: str, folder: Path, base: str | None = None) -> str:
+    """A fresh database (PostgreSQL when ``base`` or the run's database is, else SQLite in
+    ``folder``) with the demo data."""
     # In a thread of its own: Playwright's sync API may already run an event loop in this one.
     with ThreadPoolExecutor(1) as executor:
-        url = executor.submit(make_database, name, folder).result()
+        url = executor.submit(make_database, name, folder, base).result()
+    env = {**os.environ, "MARKET_DATABASE_URL": url}
+    subprocess.run(
+        [sys.executable, "-m", "market", "seed"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True
+    )
+    return url
+
+
+@contextmanager
+def server_process(url: str, log_file: Path, extra_env: dict[str, str]) -> Iterator[str]:
+    """``python -m market serve`` on a free port against ``url`` until the block ends."""
     port = _free_port()
     env = {
         **os.environ,
@@ -60,10 +72,7 @@ def _serve(name: str, folder: Path, extra_env: dict[str, str]) -> Iterator[str]:
         "MARKET_SECRET_KEY": "e2e-secret",
         **extra_env,
     }
-    subprocess.run(
-        [sys.executable, "-m", "market", "seed"], env=env, cwd=PROJECT_ROOT, check=True, capture_output=True
-    )
-    log = (folder / "server.log").open("w")
+    log = log_file.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "market", "serve", "--no-migrate"],
         env=env,
@@ -81,14 +90,23 @@ def _serve(name: str, folder: Path, extra_env: dict[str, str]) -> Iterator[str]:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError("server did not start: " + (folder / "server.log").read_text())
+            raise RuntimeError("server did not start: " + log_file.read_text())
         time.sleep(0.2)
-    yield base
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _serve(name: str, folder: Path, extra_env: dict[str, str]) -> Iterator[str]:
+    """Make a database, seed it with the demo data and serve it until the caller is done."""
+    url = seeded_database(name, folder)
+    with server_process(url, folder / "server.log", extra_env) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")

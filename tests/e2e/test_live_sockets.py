@@ -43,6 +43,42 @@ def rfq_id(client: httpx.Client, title: str) -> str:
     return match.group(1)
 
 
+def fresh_open_rfq(buyer: httpx.Client, title: str) -> tuple[str, httpx.Client]:
+    """The signed-in buyer makes an API token on its page, then posts and publishes an RFQ for
+    bolts through the API: its id, and the buyer's API client."""
+    token = buyer.post(
+        "/tokens",
+        data={"name": f"live {uuid.uuid4().hex[:6]}", "_csrf_token": csrf_from(buyer.get("/tokens").text)},
+    )
+    secret = re.search(r"(mkt_[A-Za-z0-9_\-]+)", token.text)
+    assert secret, "token page shows the new secret once"
+    api = httpx.Client(base_url=buyer.base_url, headers={"Authorization": f"Bearer {secret.group(1)}"})
+    body = {
+        "title": title,
+        "currency": "USD",
+        "deadline": (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).isoformat(),
+        "items": [{"description": "Bolts", "quantity": "100", "unit": "pieces"}],
+    }
+    created = api.post("/api/v1/rfqs", json=body)
+    assert created.status_code == 201, created.text
+    assert api.post(f"/api/v1/rfqs/{created.json()['id']}/publish").status_code == 200
+    return str(created.json()["id"]), api
+
+
+def bid_form(page: str, price: str) -> dict[str, str]:
+    """The bid form of an RFQ page filled in: every item at ``price``."""
+    form = {
+        "_csrf_token": csrf_from(page),
+        "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1),
+        "lead_time_days": "12",
+        "validity_days": "30",
+        "notes": "secret-note-7731",
+    }
+    for item in re.findall(r'name="(price_[0-9a-f-]{36})"', page):
+        form[item] = price
+    return form
+
+
 def socket_url(base: str, path: str) -> str:
     return base.replace("http://", "ws://") + path
 
@@ -89,24 +125,7 @@ def test_state_on_connect_live_bid_count_and_missed_answers(live_server: str) ->
     host = live_server.removeprefix("http://")
     headers = {"Cookie": cookie_header(watcher), "Origin": f"http://{host}"}
 
-    # the buyer posts and publishes a fresh RFQ through the API, with a token of its own
-    token = buyer.post(
-        "/tokens",
-        data={"name": f"live {uuid.uuid4().hex[:6]}", "_csrf_token": csrf_from(buyer.get("/tokens").text)},
-    )
-    secret = re.search(r"(mkt_[A-Za-z0-9_\-]+)", token.text)
-    assert secret, "token page shows the new secret once"
-    api = httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {secret.group(1)}"})
-    body = {
-        "title": "Live socket test RFQ",
-        "currency": "USD",
-        "deadline": (dt.datetime.now(dt.UTC) + dt.timedelta(days=3)).isoformat(),
-        "items": [{"description": "Bolts", "quantity": "100", "unit": "pieces"}],
-    }
-    created = api.post("/api/v1/rfqs", json=body)
-    assert created.status_code == 201, created.text
-    target_id = created.json()["id"]
-    assert api.post(f"/api/v1/rfqs/{target_id}/publish").status_code == 200
+    target_id, api = fresh_open_rfq(buyer, "Live socket test RFQ")
     bidder = signed_in_client(live_server, "sme@demo.market")
 
     url = socket_url(live_server, f"/live/rfqs/{target_id}?answers=0")
@@ -116,15 +135,7 @@ def test_state_on_connect_live_bid_count_and_missed_answers(live_server: str) ->
             state = await next_event(socket, "state")
             assert state["status"] == "published" and state["bids"] == 0
             page = (await asyncio.to_thread(bidder.get, f"/rfqs/{target_id}")).text
-            form = {
-                "_csrf_token": csrf_from(page),
-                "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1),
-                "lead_time_days": "12",
-                "validity_days": "30",
-                "notes": "secret-note-7731",
-            }
-            for item in re.findall(r'name="(price_[0-9a-f-]{36})"', page):
-                form[item] = "4321.77"
+            form = bid_form(page, "4321.77")
             submitted = await asyncio.to_thread(bidder.post, f"/rfqs/{target_id}/bid", data=form)
             assert submitted.status_code == 201, submitted.text[:500]
             return await next_event(socket, "bids")
