@@ -134,6 +134,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=port,
         workers=workers,
         log_level="info",
+        access_log=False,  # the app logs each request itself, with its request id (market.access)
         proxy_headers=False,
         timeout_graceful_shutdown=10,  # in-flight requests finish on SIGTERM/Ctrl+C
     )

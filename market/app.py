@@ -13,7 +13,6 @@ from litestar import Litestar, Request, Response
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
-from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -32,6 +31,7 @@ from market.api.readiness import ReadinessController
 from market.api.rfqs import AwardController, QuestionController, RfqController
 from market.db.engine import build_engine, start_engine, stop_engine
 from market.db.migrate import bind_tables
+from market.logs import logging_config
 from market.realtime.live import LIVE_HANDLERS, create_channels
 from market.services import certificates, onboarding
 from market.services.context import ServiceContext, utc_now
@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
         plugins=[channels],
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        logging_config=LoggingConfig(root={"level": settings.log_level, "handlers": ["queue_listener"]}),
+        logging_config=logging_config(settings),
         debug=settings.debug,
     )
     app.state.ctx = ctx

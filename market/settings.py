@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     postgres_pool_size: int = Field(default=10, ge=1, le=100)
     default_locale: Literal["en", "es", "pt"] = "en"
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, for log collectors."
+    )
     redis_url: str = Field(
         default="",
         description="redis://host:port/db: live events, the login throttle and other shared state "

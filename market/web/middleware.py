@@ -10,6 +10,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl
@@ -19,8 +21,11 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from market.domain.errors import N_
 from market.i18n import LANGUAGES, gettext, negotiate, reset_language, set_language
+from market.logs import REQUEST_ID, request_id_from
 from market.services import accounts
 from market.services.context import ServiceContext
+
+access = logging.getLogger("market.access")
 
 SESSION_COOKIE = "market_session"
 LANGUAGE_COOKIE = "lang"
@@ -80,6 +85,37 @@ class RequestContextMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        request_id = request_id_from(_header(scope, b"x-request-id"))
+        id_token = REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        status = [0]
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                MutableScopeHeaders.from_message(message)["x-request-id"] = request_id
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, send_with_id)
+        finally:
+            if scope["type"] == "http":
+                method = str(scope.get("method", ""))
+                access.info(
+                    "%s %s %s",
+                    method,
+                    scope["path"],
+                    status[0],
+                    extra={
+                        "method": method,
+                        "path": scope["path"],  # never the query string: it may hold what was typed
+                        "status": status[0],
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                    },
+                )
+            REQUEST_ID.reset(id_token)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
         is_api = path.startswith("/api/")
         signed_in = None
