@@ -49,14 +49,19 @@ from market.web.templating import configure_templates
 MAX_BODY_BYTES = 1024 * 1024
 
 
-async def start_background(ctx: ServiceContext) -> None:
-    """Resume work a stopped server left unfinished; send certificate reminders every hour."""
+async def start_background(ctx: ServiceContext, shared: SharedState) -> None:
+    """Resume work a stopped server left unfinished; send certificate reminders every hour. With
+    several processes, one of them takes each job and each hour's reminders."""
     for job_id in await onboarding.unfinished_jobs():
-        ctx.spawn(onboarding.run_job(ctx, job_id, ctx.settings.invitation_url), f"onboarding job {job_id}")
+        if await shared.claim(f"onboarding:{job_id}", 3600):
+            ctx.spawn(
+                onboarding.run_job(ctx, job_id, ctx.settings.invitation_url), f"onboarding job {job_id}"
+            )
 
     async def reminders() -> None:
         while True:
-            await certificates.send_due_reminders(ctx)
+            if await shared.claim("certificate-reminders", 3000):
+                await certificates.send_due_reminders(ctx)
             await asyncio.sleep(3600)
 
     ctx.spawn(reminders(), "certificate reminders")
@@ -76,7 +81,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
 
     async def on_startup() -> None:
         await start_engine(engine, settings)
-        await start_background(ctx)
+        await start_background(ctx, shared)
 
     async def on_shutdown() -> None:
         await ctx.stop_background()

@@ -3,6 +3,7 @@ live-event bus. Redis when ``MARKET_REDIS_URL`` is set, this process's memory ot
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from litestar.channels.backends.base import ChannelsBackend
@@ -21,6 +22,7 @@ class SharedState:
     store: Store
     channels_backend: ChannelsBackend | None  # None: in memory
     redis: Redis | None = None
+    namespace: str = "market"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SharedState:
@@ -32,6 +34,7 @@ class SharedState:
             RedisStore(client, namespace=namespace),
             RedisChannelsPubSubBackend(redis=client, key_prefix=f"{namespace}_CHANNELS"),
             client,
+            namespace,
         )
 
     async def ready(self) -> bool:
@@ -42,6 +45,14 @@ class SharedState:
             return bool(await self.redis.ping())
         except (RedisError, OSError):
             return False
+
+    async def claim(self, name: str, seconds: int) -> bool:
+        """Whether this process takes on ``name`` for ``seconds``: with several processes only the
+        first to ask does (a Redis key set only if absent), alone it always does."""
+        if self.redis is None:
+            return True
+        key = f"{self.namespace}:claim:{name}"
+        return bool(await self.redis.set(key, os.getpid(), nx=True, ex=seconds))
 
     async def close(self) -> None:
         if self.redis is not None:
