@@ -239,10 +239,10 @@ async def rush(port: int, buyer: str, tokens: list[str], concurrency: int) -> di
 
 
 @contextmanager
-def running_server(url: str, workers: int = 1) -> Iterator[int]:
+def running_server(url: str, workers: int = 1, extra_env: dict[str, str] | None = None) -> Iterator[int]:
     """``rush_server.py`` on a free port against ``url``; yields the port once it answers."""
     port = free_port()
-    env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "MARKET_DATABASE_URL": url, "MARKET_LOG_LEVEL": "WARNING", **(extra_env or {})}
     server = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("rush_server.py")), str(port), str(workers)],
         cwd=PROJECT_ROOT,
@@ -263,10 +263,17 @@ def running_server(url: str, workers: int = 1) -> Iterator[int]:
         server.wait(timeout=20)
 
 
-def run_case(name: str, url: str, bidders: int, concurrency: int, workers: int = 1) -> None:
+def run_case(
+    name: str,
+    url: str,
+    bidders: int,
+    concurrency: int,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+) -> None:
     settings = Settings(database_url=url)
     buyer, tokens = asyncio.run(prepare(settings, bidders))
-    with running_server(url, workers) as port:
+    with running_server(url, workers, extra_env) as port:
         figures = asyncio.run(rush(port, buyer, tokens, concurrency))
     stored = asyncio.run(count_bids(settings))
     lost = figures["receipts"] - stored
@@ -287,6 +294,7 @@ def main() -> None:
     parser.add_argument("--bidders", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="for the runs with 2 processes")
     parser.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL run")
     args = parser.parse_args()
     machine = f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
@@ -311,7 +319,9 @@ def main() -> None:
     for workers in (1, 2):
         asyncio.run(fresh())
         url = args.postgres.rsplit("/", 1)[0] + "/market_rush"
-        run_case("PostgreSQL", url, args.bidders, args.concurrency, workers)
+        # several processes run as in production: live events and the throttle shared in Redis
+        shared = {"MARKET_REDIS_URL": args.redis, "MARKET_REDIS_NAMESPACE": "rush"} if workers > 1 else {}
+        run_case("PostgreSQL", url, args.bidders, args.concurrency, workers, shared)
 
 
 if __name__ == "__main__":
