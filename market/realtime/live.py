@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +31,9 @@ from market.services.context import ServiceContext
 
 # Pages send nothing but an occasional keep-alive; anything larger or faster ends the socket.
 MAX_CLIENT_MESSAGE = 256
+#: Pages send nothing; a client may send a few small messages (keep-alives), not a flood.
+MAX_CLIENT_MESSAGES = 10
+CLIENT_MESSAGE_WINDOW = 10.0  # seconds
 POLICY_VIOLATION = 1008
 
 
@@ -65,7 +70,8 @@ async def _serve(
     channel: str,
     catch_up: Callable[[], Awaitable[list[dict[str, Any]]]],
 ) -> None:
-    """Subscribe, then send what the page missed, then relay events until the page goes.
+    """Subscribe, then send what the page missed, then relay events until the page goes (or
+    sends a message over 256 bytes, or more than 10 in 10 seconds: the socket is closed).
 
     Subscribing first means nothing falls between the catch-up and the stream; an event that
     arrives in between is sent after it, which pages handle (states and counts simply repeat,
@@ -78,12 +84,16 @@ async def _serve(
         for event in await catch_up():
             await socket.send_text(json.dumps(event))
         async with subscriber.run_in_background(send):
+            recent: deque[float] = deque(maxlen=MAX_CLIENT_MESSAGES)
             while True:
                 try:
                     message = await socket.receive_text()
                 except WebSocketDisconnect:
                     return
-                if len(message) > MAX_CLIENT_MESSAGE:
+                now = time.monotonic()
+                flooding = len(recent) == MAX_CLIENT_MESSAGES and now - recent[0] < CLIENT_MESSAGE_WINDOW
+                recent.append(now)
+                if len(message) > MAX_CLIENT_MESSAGE or flooding:
                     await socket.close(code=POLICY_VIOLATION)
                     return
 

@@ -220,3 +220,26 @@ def test_members_see_the_confirmations_of_the_joint_bid_arrive(fresh_server: str
             assert "12.00" not in json.dumps(event)  # live events carry who, never the prices
 
     asyncio.run(watch())
+
+
+def test_a_socket_that_floods_or_sends_big_messages_is_closed(live_server: str) -> None:
+    """Pages send nothing; a few small keep-alives are fine, a message over 256 bytes or more than
+    10 in 10 seconds closes the socket (policy violation)."""
+    sme = signed_in_client(live_server, "sme@demo.market")
+    target = socket_url(live_server, f"/live/rfqs/{rfq_id(sme, OPEN_RFQ)}")
+    headers = {"Cookie": cookie_header(sme), "Origin": live_server}
+
+    async def close_code(messages: list[str], wait: float = 5) -> int | None:
+        async with websockets.connect(target, additional_headers=headers) as socket:
+            await next_event(socket, "state")
+            try:
+                for message in messages:
+                    await socket.send(message)
+                await asyncio.wait_for(socket.wait_closed(), wait)
+            except (websockets.ConnectionClosed, TimeoutError):
+                pass
+            return socket.close_code
+
+    assert asyncio.run(close_code(["ping"] * 3, wait=1.5)) is None  # still open after a few keep-alives
+    assert asyncio.run(close_code(["x" * 257])) == 1008
+    assert asyncio.run(close_code(["ping"] * 11)) == 1008
