@@ -19,7 +19,7 @@ from typing import Any
 from market.db import raw
 from market.db.tables import BidSeat, Certificate, ConsortiumMember, Organisation, PartnerInterest
 from market.domain.accounts import Actor, supports
-from market.domain.certificates import CertificateType, CertificateView, Verification, is_valid
+from market.domain.certificates import CertificateType, Verification, is_valid
 from market.domain.consortium import Consortium, ConsortiumKind, Member, MemberStatus
 from market.domain.eligibility import RequirementSet, check_eligibility, parse_requirements
 from market.domain.errors import N_, Forbidden, NotFound
@@ -37,7 +37,7 @@ from market.domain.rfq import PricedItem
 from market.services import consortia
 from market.services.context import ServiceContext
 from market.services.organisations import load_organisation, org_ref
-from market.services.readiness import passports
+from market.services.readiness import certificate_view, passports
 from market.services.seats import holder_of
 
 SUGGESTIONS = 10
@@ -232,12 +232,7 @@ async def _certified(needs: PartnerNeeds, now: dt.datetime) -> dict[str, frozens
         Verification.VERIFIED.value,
         *wanted,
     ):
-        view = CertificateView(
-            CertificateType(row["type"]),
-            row["issued_on"],
-            row["expires_on"],
-            Verification(row["verification"]),
-        )
+        view = certificate_view(row)
         if is_valid(view, now):
             held.setdefault(str(row["organisation"]), set()).add(view.type)
     return {org: frozenset(types) for org, types in held.items()}

@@ -205,7 +205,8 @@ async def history(actor: Actor, org_id: str) -> list[dict[str, Any]]:
     )
 
 
-def _certificate_view(row: dict[str, Any]) -> CertificateView:
+def certificate_view(row: dict[str, Any]) -> CertificateView:
+    """A stored certificate row (type, issued_on, expires_on, verification) as the gate sees it."""
     return CertificateView(
         CertificateType(row["type"]), row["issued_on"], row["expires_on"], Verification(row["verification"])
     )
@@ -224,7 +225,7 @@ async def certificate_views(org_id: uuid.UUID) -> list[CertificateView]:
         "SELECT type, issued_on, expires_on, verification FROM certificate WHERE organisation = {}",
         org_id,
     )
-    return [_certificate_view(r) for r in found]
+    return [certificate_view(r) for r in found]
 
 
 async def passport(org: dict[str, Any]) -> Passport:
@@ -262,7 +263,7 @@ async def passports(orgs: list[dict[str, Any]]) -> dict[str, Passport]:
         f"WHERE organisation IN ({raw.marks(ids)})",
         *ids,
     ):
-        certificates.setdefault(str(row["organisation"]), []).append(_certificate_view(row))
+        certificates.setdefault(str(row["organisation"]), []).append(certificate_view(row))
     return {
         str(org["id"]): Passport(
             Country(org["country"]),
