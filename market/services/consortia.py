@@ -390,14 +390,15 @@ async def set_parts(
     return await get_consortium(actor, consortium_id)
 
 
-async def consortia_of(actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
-    """The consortia of this RFQ that the actor's firm takes part in (at most one accepted)."""
+async def consortia_of(organisation: str | uuid.UUID, rfq_id: str | uuid.UUID) -> list[dict[str, Any]]:
+    """The consortia of this RFQ that the firm takes part in (invited or accepted; at most one
+    accepted), each with the firm's status."""
     return await raw.rows(
         Consortium,
         "SELECT c.id, c.kind, m.status FROM consortium c JOIN consortium_member m ON m.consortium = c.id "
         "WHERE c.rfq = {} AND m.organisation = {} AND m.status IN ('invited', 'accepted')",
         parse_id(rfq_id, "rfq"),
-        uuid.UUID(actor.organisation_id),
+        uuid.UUID(str(organisation)),
     )
 
 

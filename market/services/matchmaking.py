@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from market.db import raw
-from market.db.tables import BidSeat, Certificate, ConsortiumMember, Organisation, PartnerInterest
+from market.db.tables import BidSeat, Certificate, Organisation, PartnerInterest
 from market.domain.accounts import Actor, supports
 from market.domain.certificates import CertificateType, Verification, is_valid
 from market.domain.consortium import Consortium, ConsortiumKind, Member, MemberStatus
@@ -49,6 +49,7 @@ class Matches:
     asking: dict[str, Any]  # the firm that asks (id, legal_name)
     consortium: uuid.UUID | None  # the consortium it leads or is in, if any
     may_invite: bool  # it leads that consortium: a suggestion becomes an invitation in one click
+    kind: ConsortiumKind  # how it bids together (horizontal when it would bid alone)
     needs: PartnerNeeds
     suggestions: list[Suggestion]
 
@@ -65,18 +66,6 @@ async def _asking_firm(actor: Actor, for_organisation: str | None) -> dict[str, 
     raise Forbidden("partner.suppliers_only", N_("Only SME suppliers, or their agencies, look for partners."))
 
 
-async def _own_consortium(rfq_id: uuid.UUID, firm: uuid.UUID) -> uuid.UUID | None:
-    found = await raw.first(
-        ConsortiumMember,
-        "SELECT c.id FROM consortium c JOIN consortium_member m ON m.consortium = c.id "
-        "WHERE c.rfq = {} AND m.organisation = {} AND m.status = {}",
-        rfq_id,
-        firm,
-        MemberStatus.ACCEPTED.value,
-    )
-    return found["id"] if found else None
-
-
 async def suggest_partners(
     ctx: ServiceContext,
     actor: Actor,
@@ -89,7 +78,10 @@ async def suggest_partners(
     now = ctx.now()
     firm = await _asking_firm(actor, for_organisation)
     rfq = await consortia.open_for_joint_bids(rfq_id, now)
-    consortium_id = await _own_consortium(rfq["id"], firm["id"])
+    own = [
+        c for c in await consortia.consortia_of(firm["id"], rfq["id"]) if c["status"] == MemberStatus.ACCEPTED
+    ]
+    consortium_id = own[0]["id"] if own else None
     if consortium_id is not None:
         row, members = await consortia.load(str(consortium_id))
         rules = consortia.rules_of(row, members)
@@ -131,6 +123,7 @@ async def suggest_partners(
         {"id": firm["id"], "legal_name": firm["legal_name"]},
         consortium_id,
         consortium_id is not None and rules.lead == actor.organisation_id,
+        rules.kind,
         needs,
         found,
     )

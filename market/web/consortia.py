@@ -276,9 +276,6 @@ class ConsortiumPages(Controller):
         found = await matchmaking.suggest_partners(ctx, me.actor, rfq_id, chosen)
         rfq = await rfqs.get_rfq(me.actor, rfq_id)
         names = await _names({firm for need in found.needs.certificates for firm in need.lacking})
-        kind = ConsortiumKind.HORIZONTAL
-        if found.consortium is not None:
-            kind = ConsortiumKind((await consortia.get_consortium(me.actor, str(found.consortium)))["kind"])
         return render(
             request,
             "partners.html",
@@ -294,7 +291,7 @@ class ConsortiumPages(Controller):
                     s,
                     gettext(COUNTRY_LABELS[s.country]),
                     [gettext(r.message, **r.params) for r in s.reasons],
-                    matchmaking.invitation_for(s, kind),
+                    matchmaking.invitation_for(s, found.kind),
                 )
                 for s in found.suggestions
             ],

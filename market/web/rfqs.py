@@ -299,7 +299,7 @@ class RfqPages(Controller):
             context["gaps"] = [(gettext(g.message, **g.params), gettext(g.action)) for g in result.gaps]
             context["my_bid"] = await rfqs.my_bid(me.actor, rfq_id)
             if rfq["allow_consortia"]:
-                context["my_consortia"] = await consortia.consortia_of(me.actor, rfq_id)
+                context["my_consortia"] = await consortia.consortia_of(me.actor.organisation_id, rfq_id)
                 context["interested"] = await consortia.interested_firms(me.actor, rfq_id)
             if rfq["awarded_at"] is not None and any(
                 me.actor.organisation_id in rfqs.takers(e) for e in rfq["evaluation"]
