@@ -64,7 +64,7 @@ def _render(language: str, message: str, params: dict[str, Any]) -> str:
         return text
     # Labels passed as parameters (``Msg``) are translated too, numbers written the reader's way
     # (4,000 / 4.000); other user data is left alone.
-    locale = Locale.parse(FORMAT_LOCALES[language])
+    locale = _locale(language)
 
     def shown(value: Any) -> Any:
         if isinstance(value, Msg):
@@ -114,8 +114,13 @@ def negotiate(accept_language: str | None, default: str = "en") -> str:
     return default
 
 
+@cache
+def _locale(language: str) -> Locale:
+    return Locale.parse(FORMAT_LOCALES[language])
+
+
 def _format_locale() -> Locale:
-    return Locale.parse(FORMAT_LOCALES[current_language()])
+    return _locale(current_language())
 
 
 def format_number(value: int | float | Decimal) -> str:

@@ -99,7 +99,7 @@ class RequestContextMiddleware:
         try:
             await self._handle(scope, receive, send_with_id)
         finally:
-            if scope["type"] == "http":
+            if scope["type"] == "http" and access.isEnabledFor(logging.INFO):
                 method = str(scope.get("method", ""))
                 access.info(
                     "%s %s %s",
