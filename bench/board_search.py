@@ -14,8 +14,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
-import platform
 import random
 import secrets
 import tempfile
@@ -23,7 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
-from deadline_rush import Connection, percentile, running_server
+from deadline_rush import Connection, fresh_postgres, machine, percentile, running_server
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
@@ -242,32 +240,14 @@ def main() -> None:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
-    machine = f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
-    print(f"{machine} · one server process, {args.clients} clients, {args.requests} requests per shape\n")
+    print(f"{machine()} · one server process, {args.clients} clients, {args.requests} requests per shape\n")
     folder = Path(tempfile.mkdtemp(prefix="market-board-"))
     run_case("SQLite", f"sqlite:///{folder}/board.sqlite3", args.rfqs, args.clients, args.requests)
     if args.sqlite_only:
         return
-    import asyncpg
-
-    async def fresh() -> None:
-        connection = await asyncpg.connect(args.postgres)
-        await connection.execute("DROP DATABASE IF EXISTS market_board WITH (FORCE)")
-        await connection.execute("CREATE DATABASE market_board")
-        await connection.close()
-
-    try:
-        asyncio.run(fresh())
-    except OSError:
-        print("PostgreSQL not reachable; skipped")
-        return
-    run_case(
-        "PostgreSQL",
-        args.postgres.rsplit("/", 1)[0] + "/market_board",
-        args.rfqs,
-        args.clients,
-        args.requests,
-    )
+    url = fresh_postgres(args.postgres, "market_board")
+    if url is not None:
+        run_case("PostgreSQL", url, args.rfqs, args.clients, args.requests)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import datetime as dt
 import os
-import platform
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from deadline_rush import Connection, free_port, percentile, prepare
+from deadline_rush import Connection, free_port, fresh_postgres, machine, percentile, prepare
 from piccolo.querystring import QueryString
 
 from market.db.engine import build_engine, start_engine, stop_engine
@@ -241,27 +240,17 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
-    print(f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}\n")
+    print(f"{machine()}\n")
     folder = Path(tempfile.mkdtemp(prefix="market-crash-"))
     run_case("SQLite", f"sqlite:///{folder}/crash.sqlite3", args, 1, {})
     if args.sqlite_only:
         return
-    import asyncpg
-
     name = f"market_crash_{uuid.uuid4().hex[:8]}"
-
-    async def fresh() -> None:
-        connection = await asyncpg.connect(args.postgres)
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        await connection.close()
-
-    try:
-        asyncio.run(fresh())
-    except OSError:
-        print("PostgreSQL not reachable; skipped")
+    url = fresh_postgres(args.postgres, name)
+    if url is None:
         return
     redis = {"MARKET_REDIS_URL": args.redis, "MARKET_REDIS_NAMESPACE": name}
-    run_case("PostgreSQL", f"{args.postgres.rsplit('/', 1)[0]}/{name}", args, 2, redis)
+    run_case("PostgreSQL", url, args, 2, redis)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,30 @@ from market.services.accounts import API_TOKEN_PREFIX, digest
 from market.settings import PROJECT_ROOT, Settings
 
 
+def machine() -> str:
+    """This machine, for the first line of every benchmark's output."""
+    return f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
+
+
+def fresh_postgres(server: str, name: str) -> str | None:
+    """An empty database ``name`` on the PostgreSQL server of ``server`` (dropped first if it
+    exists): its URL, or None (said on the output) when the server is not reachable."""
+    import asyncpg
+
+    async def fresh() -> None:
+        connection = await asyncpg.connect(server)
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.close()
+
+    try:
+        asyncio.run(fresh())
+    except OSError:
+        print("PostgreSQL not reachable; skipped")
+        return None
+    return f"{server.rsplit('/', 1)[0]}/{name}"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -297,28 +321,15 @@ def main() -> None:
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="for the runs with 2 processes")
     parser.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL run")
     args = parser.parse_args()
-    machine = f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
-    print(f"{machine}\n")
+    print(f"{machine()}\n")
     folder = Path(tempfile.mkdtemp(prefix="market-rush-"))
     run_case("SQLite", f"sqlite:///{folder}/rush.sqlite3", args.bidders, args.concurrency)
     if args.sqlite_only:
         return
-    try:
-        import asyncpg
-
-        async def fresh() -> None:
-            connection = await asyncpg.connect(args.postgres)
-            await connection.execute("DROP DATABASE IF EXISTS market_rush WITH (FORCE)")
-            await connection.execute("CREATE DATABASE market_rush")
-            await connection.close()
-
-        asyncio.run(fresh())  # reachable?
-    except OSError:
-        print("PostgreSQL        not reachable; skipped")
-        return
     for workers in (1, 2):
-        asyncio.run(fresh())
-        url = args.postgres.rsplit("/", 1)[0] + "/market_rush"
+        url = fresh_postgres(args.postgres, "market_rush")
+        if url is None:
+            return
         # several processes run as in production: live events and the throttle shared in Redis
         shared = {"MARKET_REDIS_URL": args.redis, "MARKET_REDIS_NAMESPACE": "rush"} if workers > 1 else {}
         run_case("PostgreSQL", url, args.bidders, args.concurrency, workers, shared)

@@ -15,8 +15,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
-import platform
 import secrets
 import tempfile
 import time
@@ -26,7 +24,7 @@ from pathlib import Path
 import httpx
 import websockets
 from crash_rush import Server, open_rfq
-from deadline_rush import free_port, percentile, prepare
+from deadline_rush import free_port, machine, percentile, prepare
 
 from market.db.engine import build_engine, start_engine, stop_engine
 from market.db.migrate import bind_tables
@@ -102,7 +100,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    print(f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}\n")
+    print(f"{machine()}\n")
     folder = Path(tempfile.mkdtemp(prefix="market-fanout-"))
     url = f"sqlite:///{folder}/fanout.sqlite3"
     settings = Settings(database_url=url)

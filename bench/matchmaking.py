@@ -15,8 +15,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import os
-import platform
 import random
 import tempfile
 import time
@@ -24,7 +22,7 @@ import uuid
 from pathlib import Path
 
 from board_search import api_token, firm, insert
-from deadline_rush import Connection, percentile, running_server
+from deadline_rush import Connection, fresh_postgres, machine, percentile, running_server
 
 from market.db.engine import build_engine, start_engine, stop_engine
 from market.db.migrate import migrate
@@ -223,28 +221,15 @@ def main() -> None:
     )
     args = parser.parse_args()
     codes = NARROW if args.narrow else CPVS
-    machine = f"{platform.machine()} · {os.cpu_count()} cores · Python {platform.python_version()}"
     spread = "8 CPV groups (--narrow)" if args.narrow else f"{len(CPVS)} CPV groups"
-    print(f"{machine} · one server process, {args.requests} requests per row · registry over {spread}\n")
+    print(f"{machine()} · one server process, {args.requests} requests per row · registry over {spread}\n")
     folder = Path(tempfile.mkdtemp(prefix="market-partners-"))
     run_case("SQLite", f"sqlite:///{folder}/partners.sqlite3", args.smes, args.requests, args.clients, codes)
     if args.sqlite_only:
         return
-    import asyncpg
-
-    async def fresh() -> None:
-        connection = await asyncpg.connect(args.postgres)
-        await connection.execute("DROP DATABASE IF EXISTS market_partners WITH (FORCE)")
-        await connection.execute("CREATE DATABASE market_partners")
-        await connection.close()
-
-    try:
-        asyncio.run(fresh())
-    except OSError:
-        print("PostgreSQL not reachable; skipped")
-        return
-    base = args.postgres.rsplit("/", 1)[0]
-    run_case("PostgreSQL", f"{base}/market_partners", args.smes, args.requests, args.clients, codes)
+    url = fresh_postgres(args.postgres, "market_partners")
+    if url is not None:
+        run_case("PostgreSQL", url, args.smes, args.requests, args.clients, codes)
 
 
 if __name__ == "__main__":
