@@ -104,8 +104,7 @@ async def supplier_records(actor: Actor) -> list[dict[str, Any]]:
     """The buyer's suppliers: each firm it awarded to, alone or in a consortium, its summary and
     its records, the firm with the most recent award first."""
     require_buyer(actor)
-    buyer = uuid.UUID(actor.organisation_id)
-    rows = [r for r in await _records("x.buyer = {}", buyer) if r["buyer"] == buyer]
+    rows = await _records("x.buyer = {}", uuid.UUID(actor.organisation_id))  # an RFQ has one buyer
     firms: dict[Any, dict[str, Any]] = {}
     for row in rows:
         firm = firms.setdefault(
