@@ -210,6 +210,7 @@ async def set_references(ctx: ServiceContext, actor: Actor, values: dict[str, st
     parsed: dict[str, float | None] = {}
     for metric, raw in values.items():
         if metric not in METRICS:
+            errors.add(metric, "benchmark.metric_unknown", N_("There is no such metric in the cohort."))
             continue
         text = raw.strip().replace(",", ".")
         if not text:

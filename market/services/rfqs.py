@@ -95,15 +95,17 @@ def _deadline(raw: Any, errors: FieldCollector) -> dt.datetime | None:
         return None
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            errors.add(
+                "deadline", "rfq.deadline_zone", N_("Give the deadline's time zone (for example -03:00).")
+            )
+            return None
+        return moment.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # OverflowError: in UTC it falls before year 1 or after 9999
         errors.add(
             "deadline", "rfq.deadline_invalid", N_("Enter the deadline as a date and time with its zone.")
         )
         return None
-    if moment.tzinfo is None:
-        errors.add("deadline", "rfq.deadline_zone", N_("Give the deadline's time zone (for example -03:00)."))
-        return None
-    return moment.astimezone(dt.UTC)
 
 
 def _validate_rfq(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -103,6 +103,15 @@ async def test_cohort_and_references(client, ctx) -> None:
         "/api/v1/cohort/references", json={"references": {"overall": -5}}, headers=bearer(agency_token)
     )
     assert bad.status_code == 422
+    # found by the schemathesis run: an unknown metric was ignored and true/false read as 1/0
+    for references, field in (({"on_time": 90}, "on_time"), ({"overall": False}, "references.overall")):
+        refused = await client.put(
+            "/api/v1/cohort/references", json={"references": references}, headers=bearer(agency_token)
+        )
+        assert refused.status_code == 422, refused.text
+        assert [f["field"] for f in refused.json()["fields"]] == [field]
+    after = (await client.get("/api/v1/cohort", headers=bearer(agency_token))).json()
+    assert {m["metric"]: m["reference"] for m in after["metrics"]}["overall"] == 90.0
 
 
 async def test_bulk_onboarding_through_the_api(client, ctx) -> None:

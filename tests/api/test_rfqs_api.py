@@ -156,6 +156,13 @@ async def test_one_deadline_after_an_extension(client, ctx, clock) -> None:
         headers=bearer(buyer_token),
     )
     assert earlier.status_code == 422
+    # found by the schemathesis run: a moment before year 1 in UTC was a server error
+    for moment in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        beyond = await client.post(
+            f"/api/v1/rfqs/{rfq['id']}/amend", json={"deadline": moment}, headers=bearer(buyer_token)
+        )
+        assert beyond.status_code == 422, beyond.text
+        assert [f["code"] for f in beyond.json()["fields"]] == ["rfq.deadline_invalid"]
 
 
 async def test_an_ineligible_sme_is_refused_by_the_api_with_its_gaps(client, ctx, clock) -> None:
