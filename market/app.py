@@ -15,7 +15,6 @@ from litestar.datastructures import CacheControlHeader
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -26,6 +25,7 @@ from market.api.controllers import API_CONTROLLERS
 from market.api.errors import api_exception_response
 from market.api.health import HealthController
 from market.api.ocds import OcdsController
+from market.api.openapi import ApiSchemaPlugin, document_errors
 from market.api.performance import PerformanceController
 from market.api.readiness import ReadinessController
 from market.api.rfqs import AwardController, QuestionController, RfqController
@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
             title="SME e-procurement marketplace API",
             version="1",
             path="/api/schema",
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[ApiSchemaPlugin()],
         ),
         exception_handlers={Exception: handle_error},
         request_max_body_size=MAX_BODY_BYTES,
@@ -153,6 +153,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
         logging_config=logging_config(settings),
         debug=settings.debug,
     )
+    document_errors(app)
     app.state.ctx = ctx
     app.state.channels = channels
     return app

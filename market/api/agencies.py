@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.datastructures import UploadFile
@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from pydantic import BaseModel, Field
 
 from market.api.controllers import PageNumber, PerPage, paginate, signed_in_guard, who
-from market.api.schemas import Input, Page
+from market.api.schemas import Input, Number, Page, at_most_entries
 from market.domain.benchmarks import METRICS
 from market.i18n import gettext
 from market.services import agencies, onboarding
@@ -41,7 +41,7 @@ class TaskIn(Input):
 
 
 class TaskStatusIn(Input):
-    status: str = Field(pattern="^(open|done)$")
+    status: Literal["open", "done"]
 
 
 class TaskOut(BaseModel):
@@ -135,7 +135,10 @@ class CohortOut(BaseModel):
 
 
 class ReferencesIn(Input):
-    references: dict[str, float | None] = Field(max_length=len(METRICS))
+    references: Annotated[dict[str, Number | None], at_most_entries(len(METRICS))] = Field(
+        description="By metric: its reference value, or null to remove it",
+        json_schema_extra={"maxProperties": len(METRICS), "propertyNames": {"enum": list(METRICS)}},
+    )
 
 
 class AgencyController(Controller):

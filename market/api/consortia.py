@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from market.api.controllers import signed_in_guard, who
 from market.api.readiness import GapOut
 from market.api.rfqs import IdempotencyKey
-from market.api.schemas import Input
+from market.api.schemas import Input, at_most_entries
 from market.domain.consortium import ConsortiumCheck
 from market.domain.eligibility import Gap
 from market.domain.errors import NotFound
@@ -47,7 +47,7 @@ class InviteIn(PartIn):
     organisation: uuid.UUID
 
 
-class AnswerIn(Input):
+class InvitationAnswerIn(Input):
     accept: bool
     liability_accepted: bool = False
 
@@ -116,7 +116,9 @@ class ConsortiumCheckOut(BaseModel):
 
 
 class JointBidIn(Input):
-    prices: dict[str, str] = Field(max_length=200, description="Unit price per item id of the lots bid on")
+    prices: Annotated[dict[str, str], at_most_entries(200)] = Field(
+        description="Unit price per item id of the lots bid on", json_schema_extra={"maxProperties": 200}
+    )
     lead_time_days: int = Field(ge=1, le=730)
     validity_days: int = Field(ge=1, le=365)
     notes: str = Field(default="", max_length=2000)
@@ -144,8 +146,8 @@ class ConfirmIn(Input):
 
 
 class PartsIn(Input):
-    parts: dict[str, PartIn] = Field(
-        max_length=10, description="By member firm id: its new share, items, link"
+    parts: Annotated[dict[str, PartIn], at_most_entries(10)] = Field(
+        description="By member firm id: its new share, items, link", json_schema_extra={"maxProperties": 10}
     )
 
 
@@ -286,7 +288,7 @@ class ConsortiumController(Controller):
         request: Request[Any, Any, Any],
         ctx: NamedDependency[ServiceContext],
         consortium_id: FromPath[uuid.UUID],
-        data: JSONBody[AnswerIn],
+        data: JSONBody[InvitationAnswerIn],
     ) -> ConsortiumOut:
         """Accept (with joint and several liability) or decline an invitation."""
         row = await consortia.answer(

@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from pydantic import BaseModel, Field
 
 from market.api.controllers import PageNumber, PerPage, paginate, signed_in_guard, who
-from market.api.schemas import Input, Page
+from market.api.schemas import Input, Page, at_most_entries
 from market.domain.eligibility import Eligibility, parse_requirements
 from market.domain.errors import FieldError
 from market.domain.readiness import LEVEL_LABELS, Level, Questionnaire
@@ -36,7 +36,7 @@ def problems_out(problems: list[FieldError]) -> list[Problem]:
     return [Problem(field=p.field, code=p.code, message=gettext(p.message, **p.params)) for p in problems]
 
 
-class QuestionOut(BaseModel):
+class QuestionnaireItemOut(BaseModel):
     id: str
     type: str
     text: str
@@ -52,7 +52,7 @@ class QuestionOut(BaseModel):
 class DimensionOut(BaseModel):
     id: str
     title: str
-    questions: list[QuestionOut]
+    questions: list[QuestionnaireItemOut]
 
 
 class QuestionnaireOut(BaseModel):
@@ -73,7 +73,7 @@ class QuestionnaireOut(BaseModel):
                     id=d.id,
                     title=d.title[lang],
                     questions=[
-                        QuestionOut(
+                        QuestionnaireItemOut(
                             id=q.id,
                             type=q.type.value,
                             text=q.text[lang],
@@ -106,8 +106,10 @@ class DraftOut(BaseModel):
 
 
 class DraftIn(Input):
-    answers: dict[str, str | float | int | bool | None] = Field(max_length=200)
-    step: int | None = Field(default=None, ge=0, le=10)
+    answers: Annotated[dict[str, str | float | int | bool | None], at_most_entries(200)] = Field(
+        json_schema_extra={"maxProperties": 200}
+    )
+    step: int | None = Field(default=None, ge=0, le=10, json_schema_extra={"minimum": 0, "maximum": 10})
 
 
 class DraftSavedOut(BaseModel):
@@ -353,7 +355,9 @@ class ReadinessController(Controller):
         min_level: Annotated[str, QueryParameter(max_length=2, description="L0 to L4")] = "L0",
         certificates_: Annotated[str, QueryParameter(name="certificates", max_length=200)] = "",
         countries: Annotated[str, QueryParameter(max_length=100, description="e.g. AR,BR")] = "",
-        max_assessment_age_days: Annotated[int | None, QueryParameter(ge=0, le=3650)] = None,
+        max_assessment_age_days: Annotated[
+            int | None, QueryParameter(ge=0, le=3650, schema_extra={"minimum": 0, "maximum": 3650})
+        ] = None,
         kpi: Annotated[
             list[str] | None, QueryParameter(description="name:value, e.g. on_time_delivery:95")
         ] = None,

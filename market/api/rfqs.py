@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 import uuid
 from typing import Annotated, Any
@@ -16,9 +15,11 @@ from pydantic import BaseModel, Field
 
 from market.api.controllers import PageNumber, PerPage, paginate, signed_in_guard, who
 from market.api.readiness import UPLOAD_ROUTE_LIMIT
-from market.api.schemas import Input, Page
+from market.api.schemas import Input, Page, at_most_entries
 from market.domain.errors import N_, FieldError, NotFound, ValidationFailed
-from market.domain.rfq import STATUS_LABELS
+from market.domain.organisations import Country
+from market.domain.rfq import CURRENCIES, RFQ_LANGUAGES, STATUS_LABELS
+from market.domain.search import BoardSort
 from market.i18n import current_language, gettext
 from market.services import rfqs
 from market.services.certificates import Upload
@@ -32,7 +33,11 @@ class ItemIn(Input):
     cpv: str = Field(default="", max_length=10)
     delivery_place: str = Field(default="", max_length=200)
     lot: int | None = Field(
-        default=None, ge=1, le=20, description="The number of its lot, when there are lots"
+        default=None,
+        ge=1,
+        le=20,
+        description="The number of its lot, when there are lots",
+        json_schema_extra={"minimum": 1, "maximum": 20},
     )
 
 
@@ -62,13 +67,18 @@ class TranslationIn(Input):
 class RfqIn(Input):
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=10_000)
-    language: str = Field(default="en", max_length=2, description="The language of title and description")
-    translations: dict[str, TranslationIn] = Field(
+    language: str = Field(
+        default="en",
+        max_length=2,
+        description="The language of title and description",
+        json_schema_extra={"enum": list(RFQ_LANGUAGES)},
+    )
+    translations: Annotated[dict[str, TranslationIn], at_most_entries(3)] = Field(
         default_factory=dict,
-        max_length=3,
+        json_schema_extra={"maxProperties": 3},
         description='The buyer\'s own translations: {"es": {"title", "description"}}',
     )
-    currency: str = Field(max_length=3)
+    currency: str = Field(max_length=3, json_schema_extra={"enum": list(CURRENCIES)})
     criteria: CriteriaIn = Field(default_factory=CriteriaIn)
     requirements: RequirementsIn = Field(default_factory=RequirementsIn)
     allow_consortia: bool = False
@@ -151,12 +161,15 @@ class CancelIn(Input):
 
 class AttachmentIn(Input):
     name: str = Field(max_length=150)
-    content_base64: str = Field(description="The PDF, PNG or JPEG file, base64-encoded")
+    content_base64: str = Field(
+        description="The PDF, PNG or JPEG file, base64-encoded",
+        json_schema_extra={"contentEncoding": "base64", "pattern": "^[A-Za-z0-9+/]*={0,2}$"},
+    )
 
 
 class BidIn(Input):
-    prices: dict[str, str] = Field(
-        max_length=200,
+    prices: Annotated[dict[str, str], at_most_entries(200)] = Field(
+        json_schema_extra={"maxProperties": 200},
         description="Unit price per item id, as exact decimals: every item, or with lots every item of "
         "each lot you bid on (leave a lot's items out to not bid on it)",
     )
@@ -177,7 +190,7 @@ BID_ROUTE_LIMIT = 3 * UPLOAD_ROUTE_LIMIT * 4 // 3 + 65536
 def decode_attachments(attachments: list[AttachmentIn]) -> list[Upload]:
     try:
         return [Upload(a.name, base64.b64decode(a.content_base64, validate=True)) for a in attachments]
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or characters outside ASCII
         raise ValidationFailed(
             [FieldError("attachments", "bid.file_encoding", N_("Send each document as base64."))]
         ) from None
@@ -222,12 +235,32 @@ class RfqController(Controller):
         page: PageNumber = 1,
         per_page: PerPage = 20,
         q: Annotated[str, QueryParameter(max_length=200, description="Words that must all appear")] = "",
-        cpv: Annotated[str, QueryParameter(max_length=12, description="CPV code or its first digits")] = "",
-        country: Annotated[str, QueryParameter(max_length=8, description="The buyer's country")] = "",
-        currency: Annotated[str, QueryParameter(max_length=3)] = "",
-        closes_by: Annotated[str, QueryParameter(max_length=10, description="YYYY-MM-DD, UTC")] = "",
+        cpv: Annotated[
+            str,
+            QueryParameter(
+                max_length=12,
+                description="CPV code or its first digits",
+                schema_extra={"pattern": r"^[0-9]{0,8}(-[0-9])?$"},
+            ),
+        ] = "",
+        country: Annotated[
+            str,
+            QueryParameter(
+                description="The buyer's country", schema_extra={"enum": ["", *(c.value for c in Country)]}
+            ),
+        ] = "",
+        currency: Annotated[str, QueryParameter(schema_extra={"enum": ["", *CURRENCIES]})] = "",
+        closes_by: Annotated[
+            str, QueryParameter(max_length=10, description="YYYY-MM-DD, UTC", schema_extra={"format": "date"})
+        ] = "",
         eligible: Annotated[bool, QueryParameter(description="Only RFQs my firm may bid on")] = False,
-        sort: Annotated[str, QueryParameter(max_length=10, description="closing (default) or newest")] = "",
+        sort: Annotated[
+            str,
+            QueryParameter(
+                description="closing (default) or newest",
+                schema_extra={"enum": ["", *(s.value for s in BoardSort)]},
+            ),
+        ] = "",
     ) -> Page[BoardRow]:
         """RFQs open for bids now that match the search, nearest deadline first unless sorted."""
         raw_query = {"q": q, "cpv": cpv, "country": country, "currency": currency, "closes_by": closes_by}
@@ -373,9 +406,9 @@ class RankedOut(BaseModel):
 
 class AwardIn(Input):
     bid_id: uuid.UUID | None = Field(default=None, description="The winning bid of an RFQ without lots")
-    lots: dict[str, uuid.UUID | None] | None = Field(
+    lots: Annotated[dict[str, uuid.UUID | None], at_most_entries(20)] | None = Field(
         default=None,
-        max_length=20,
+        json_schema_extra={"maxProperties": 20},
         description="With lots: each lot's winning bid, or null for no award on that lot",
     )
 
@@ -454,7 +487,7 @@ class QuestionIn(Input):
     question: str = Field(max_length=2000)
 
 
-class AnswerIn(Input):
+class QuestionAnswerIn(Input):
     answer: str = Field(max_length=4000)
 
 
@@ -502,7 +535,7 @@ class QuestionController(Controller):
         ctx: NamedDependency[ServiceContext],
         rfq_id: FromPath[uuid.UUID],
         question_id: FromPath[uuid.UUID],
-        data: JSONBody[AnswerIn],
+        data: JSONBody[QuestionAnswerIn],
     ) -> QuestionOut:
         """The buyer answers publicly."""
         row = await rfqs.answer(ctx, who(request).actor, str(rfq_id), str(question_id), data.answer)

@@ -1,0 +1,89 @@
+"""The published OpenAPI document states what the API really answers and accepts: besides each
+operation's own success, its errors in the one shape of ``errors.py``; and input objects closed to
+properties they do not name (the models forbid them: no mass assignment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.routes import HTTPRoute
+
+from market.api.schemas import ApiError, Input
+
+ERROR_STATUSES = {
+    400: "The request is malformed (a body that is not JSON, say).",
+    401: "No valid API token was sent.",
+    403: "The signed-in user may not do this.",
+    404: "Not found, or not visible to this user.",
+    405: "This method is not allowed here.",
+    409: "This conflicts with the current state (a deadline passed, a step already taken).",
+    413: "The request is too large.",
+    415: "The body is not of a supported media type.",
+    422: "Some fields need attention: each is named with its code and message.",
+    429: "Too many requests; the Retry-After header says when to try again.",
+}
+
+ERROR_RESPONSES = {
+    status: ResponseSpec(data_container=ApiError, description=description, generate_examples=False)
+    for status, description in ERROR_STATUSES.items()
+}
+
+
+def document_errors(app: Litestar) -> None:
+    """Give every operation under ``/api/v1`` the error responses (before the document is built)."""
+    for route in app.routes:
+        if isinstance(route, HTTPRoute) and route.path.startswith("/api/v1"):
+            for handler in route.route_handlers:
+                handler.responses = {**ERROR_RESPONSES, **(handler.responses or {})}
+
+
+def input_models() -> list[type[Input]]:
+    """Every model the API reads a body into (each forbids fields it does not name)."""
+    found: list[type[Input]] = []
+    pending = list(Input.__subclasses__())
+    while pending:
+        model = pending.pop()
+        found.append(model)
+        pending += model.__subclasses__()
+    return sorted(found, key=lambda model: model.__name__)
+
+
+def _bound_strings(schema: Any, limit: int) -> None:
+    """Give every string in ``schema`` (not in the components it refers to) at most ``limit``
+    characters unless it states its own limit."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "string":
+            schema.setdefault("maxLength", limit)
+        for value in schema.values():
+            _bound_strings(value, limit)
+    elif isinstance(schema, list):
+        for value in schema:
+            _bound_strings(value, limit)
+
+
+def close_inputs(document: dict[str, Any]) -> dict[str, Any]:
+    """What Litestar leaves out of the input models' schemas: ``additionalProperties: false``
+    (the models forbid extra fields) and the length every string without its own limit is held
+    to (``str_max_length``). Changes ``document`` in place and returns it."""
+    closed = {model.__name__ for model in input_models()}
+    limit = Input.model_config.get("str_max_length") or 0
+    for schema in document.get("components", {}).get("schemas", {}).values():
+        if schema.get("title") in closed:
+            schema["additionalProperties"] = False
+            _bound_strings(schema.get("properties", {}), limit)
+    return document
+
+
+def published_document(app: Litestar) -> dict[str, Any]:
+    """The document ``/api/schema/openapi.json`` serves."""
+    return close_inputs(app.openapi_schema.to_schema())
+
+
+class ApiSchemaPlugin(JsonRenderPlugin):
+    """Serves the document as JSON, input models closed."""
+
+    def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
+        return self.render_json(request, close_inputs(openapi_schema))
