@@ -3,7 +3,9 @@
 Fills a fresh database with N published RFQs (varied titles, CPV codes, buyers in four countries,
 currencies and requirement sets), starts the server, and has C concurrent clients search the
 board through ``GET /api/v1/rfqs`` with several filter shapes. Prints p50/p99 latency and
-requests/s per shape, on SQLite and on PostgreSQL.
+requests/s per shape, on SQLite and on PostgreSQL, beside the ceiling: the same first page served
+by the same process from memory (``GET /bench/board`` of ``rush_server.py``: no database, no
+authentication), which no search can beat.
 
     .venv/bin/python bench/board_search.py [--rfqs 10000] [--clients 32] [--requests 640] [--sqlite-only]
 """
@@ -192,7 +194,7 @@ async def prepare(settings: Settings, count: int) -> str:
 
 
 async def search(
-    port: int, token: str, clients: int, requests: int, query: str
+    port: int, token: str, clients: int, requests: int, query: str, path: str = "/api/v1/rfqs"
 ) -> tuple[float, float, float, int]:
     latencies: list[float] = []
     errors = 0
@@ -205,7 +207,7 @@ async def search(
             remaining -= 1
             started = time.perf_counter()
             status, _ = await connection.request(
-                "GET", f"/api/v1/rfqs?{query}", None, {"Authorization": f"Bearer {token}"}
+                "GET", f"{path}?{query}", None, {"Authorization": f"Bearer {token}"}
             )
             latencies.append(time.perf_counter() - started)
             errors += status != 200
@@ -224,6 +226,10 @@ def run_case(name: str, url: str, rfqs: int, clients: int, requests: int) -> Non
     token = asyncio.run(prepare(settings, rfqs))
     print(f"{name}: {rfqs:,} open RFQs prepared in {time.perf_counter() - started:.1f} s")
     with running_server(url) as port:
+        asyncio.run(search(port, token, 4, 20, "", "/bench/board"))  # reads the page once, then warms up
+        p50, p99, rate, errors = asyncio.run(search(port, token, clients, requests, "", "/bench/board"))
+        ceiling = "ceiling: first page from memory"
+        print(f"  {ceiling:<26} p50 {p50:6.1f} ms   p99 {p99:6.1f} ms   {rate:6.0f} req/s   errors {errors}")
         for shape, query in SHAPES.items():
             asyncio.run(search(port, token, 4, 20, query))  # warm up
             p50, p99, rate, errors = asyncio.run(search(port, token, clients, requests, query))
