@@ -9,25 +9,35 @@ concurrent writers to fight over the file lock. :class:`PooledSQLiteEngine` inst
 
 Transactions start with ``BEGIN IMMEDIATE`` so a transaction that reads and then writes never has
 to upgrade its lock. Other processes (the CLI next to a running server) wait on ``busy_timeout``.
+
+On PostgreSQL, :class:`MarketPostgresEngine` is Piccolo's engine with transactions that give their
+connection back to the pool also when beginning, committing or rolling back fails or is cancelled
+(a task cancelled at shutdown, say): Piccolo's keep it, and closing the pool then waits forever.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 import aiosqlite
+import asyncpg
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
 from market.settings import Settings
 
 BUSY_TIMEOUT_MS = 15_000
+POOL_CLOSE_SECONDS = 10.0
+
+log = logging.getLogger("market.db")
 
 
 @dataclass
@@ -182,13 +192,42 @@ class PooledSQLiteEngine(SQLiteEngine):
         return await self._write(ddl, [])
 
 
+class ReleasingPostgresTransaction(PostgresTransaction):
+    """A transaction that returns its connection to the pool however it ends."""
+
+    async def __aenter__(self) -> PostgresTransaction:
+        try:
+            return await super().__aenter__()
+        except BaseException:
+            await self._give_back()
+            raise
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        try:
+            return await super().__aexit__(exception_type, exception, traceback)
+        except BaseException:
+            await self._give_back()
+            raise
+
+    async def _give_back(self) -> None:
+        connection = getattr(self, "connection", None)
+        if self._parent is None and connection is not None and self.engine.pool is not None:
+            with contextlib.suppress(asyncpg.InterfaceError):  # already given back
+                await self.engine.pool.release(connection)
+
+
+class MarketPostgresEngine(PostgresEngine):
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return ReleasingPostgresTransaction(engine=self, allow_nested=allow_nested)
+
+
 def build_engine(settings: Settings) -> Engine:
     """The engine that ``settings.database_url`` names."""
     if settings.is_sqlite:
         path: Path = settings.sqlite_path
         path.parent.mkdir(parents=True, exist_ok=True)
         return PooledSQLiteEngine(path=str(path), readers=settings.sqlite_readers)
-    return PostgresEngine(config={"dsn": settings.database_url})
+    return MarketPostgresEngine(config={"dsn": settings.database_url})
 
 
 async def start_engine(engine: Engine, settings: Settings) -> None:
@@ -198,8 +237,15 @@ async def start_engine(engine: Engine, settings: Settings) -> None:
 
 
 async def stop_engine(engine: Engine) -> None:
-    if isinstance(engine, PostgresEngine):
-        await engine.close_connection_pool()
+    """Close the pools; a PostgreSQL connection not given back within ``POOL_CLOSE_SECONDS`` is
+    closed anyway (a shutdown never hangs on one)."""
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        try:
+            await asyncio.wait_for(engine.pool.close(), POOL_CLOSE_SECONDS)
+        except TimeoutError:
+            log.warning("a database connection was still in use after %s s; closed it", POOL_CLOSE_SECONDS)
+            engine.pool.terminate()
+        engine.pool = None
     elif isinstance(engine, PooledSQLiteEngine):
         await engine.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 
 import pytest
@@ -176,3 +177,40 @@ async def test_the_database_refuses_a_second_seat_for_a_firm_on_one_lot(ctx: Ser
 def _ids() -> dict[str, str]:
     key = uuid.uuid4().hex[:12]
     return {"tax_id": key, "tax_key": f"AR{key}", "size_class": "small", "sector": "footwear"}
+
+
+async def test_a_transaction_cancelled_while_it_begins_gives_its_connection_back() -> None:
+    """Piccolo's PostgreSQL transaction keeps its connection when it is cancelled while beginning
+    (as background work is at shutdown): the next caller of a one-connection pool waits forever,
+    and so does closing the pool. Ours gives it back. Runs against the machine's PostgreSQL
+    (required in CI, whichever database the run uses)."""
+    import asyncpg
+
+    from market.db.engine import MarketPostgresEngine, stop_engine
+    from tests.conftest import IN_CI
+
+    url = os.environ.get("MARKET_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+    engine = MarketPostgresEngine(config={"dsn": url})
+    try:
+        await engine.start_connection_pool(min_size=1, max_size=1)
+    except (OSError, asyncpg.PostgresError) as error:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL at {url} is required in CI ({error})")
+        pytest.skip(f"PostgreSQL at {url} is not running here")
+
+    async def one_transaction() -> None:
+        async with engine.transaction() as transaction:
+            await transaction.connection.fetch("SELECT 1")
+
+    try:
+        for steps in range(40):  # cancelled after 0, 1, 2, … turns of the loop: acquiring, beginning, …
+            task = asyncio.create_task(one_transaction())
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            async with asyncio.timeout(5):  # the pool's one connection is free again
+                await one_transaction()
+    finally:
+        async with asyncio.timeout(15):
+            await stop_engine(engine)
