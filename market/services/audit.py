@@ -19,34 +19,53 @@ async def append(
     ctx: ServiceContext, actor: str, action: str, subject: str, details: dict[str, Any]
 ) -> AuditEntry:
     """Add one entry after the current head. Call it inside the transaction of the change it records."""
+    return (await append_many(ctx, actor, [(action, subject, details)]))[0]
+
+
+ROWS_PER_INSERT = 100
+
+
+async def append_many(
+    ctx: ServiceContext, actor: str, records: list[tuple[str, str, dict[str, Any]]]
+) -> list[AuditEntry]:
+    """Add entries (action, subject, details) after the current head, in order: the head is read
+    and moved once, the entries written a hundred to a statement. Call it inside the transaction
+    of the change they record."""
+    if not records:
+        return []
     async with ctx.transaction():
         if isinstance(ctx.engine, PostgresEngine):
             # One writer at a time extends the chain (SQLite's IMMEDIATE transaction already is one).
             await ctx.engine.run_ddl("LOCK TABLE audit_head IN EXCLUSIVE MODE")
         head = await raw.first(AuditHead, "SELECT seq, hash FROM audit_head WHERE id = 1")
         seq, previous = (head["seq"], head["hash"]) if head else (0, GENESIS)
-        entry = seal(seq + 1, ctx.now(), actor, action, subject, details, previous)
-        await raw.rows(
-            AuditLog,
-            "INSERT INTO audit_log (id, seq, at, actor, action, subject, details, previous_hash, hash) "
-            "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {})",
-            uuid.uuid4(),
-            entry.seq,
-            entry.at,
-            actor,
-            action,
-            subject,
-            json.dumps(details, default=str),
-            entry.previous_hash,
-            entry.hash,
-        )
+        now = ctx.now()
+        entries = []
+        for action, subject, details in records:
+            seq += 1
+            entry = seal(seq, now, actor, action, subject, details, previous)
+            entries.append(entry)
+            previous = entry.hash
+        for start in range(0, len(entries), ROWS_PER_INSERT):
+            chunk = entries[start : start + ROWS_PER_INSERT]
+            values = []
+            for entry in chunk:
+                values += [uuid.uuid4(), entry.seq, entry.at, entry.actor, entry.action, entry.subject]
+                values += [json.dumps(entry.details, default=str), entry.previous_hash, entry.hash]
+            await raw.rows(
+                AuditLog,
+                "INSERT INTO audit_log (id, seq, at, actor, action, subject, details, previous_hash, hash) "
+                "VALUES " + ", ".join(["({}, {}, {}, {}, {}, {}, {}, {}, {})"] * len(chunk)),
+                *values,
+            )
+        last = entries[-1]
         if head:
             await raw.rows(
-                AuditHead, "UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", entry.seq, entry.hash
+                AuditHead, "UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", last.seq, last.hash
             )
         else:
-            await AuditHead.insert(AuditHead(id=1, seq=entry.seq, hash=entry.hash))
-    return entry
+            await AuditHead.insert(AuditHead(id=1, seq=last.seq, hash=last.hash))
+    return entries
 
 
 @dataclass(frozen=True)

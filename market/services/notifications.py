@@ -20,23 +20,45 @@ async def notify(
     link: str = "",
 ) -> None:
     """Tell an organisation something; ``message`` is an English msgid translated when shown."""
-    await Notification.insert(
-        Notification(
-            id=uuid.uuid4(),
-            organisation=organisation_id,
-            code=code,
-            message=message,
-            params=params,
-            link=link,
-            created_at=ctx.now(),
+    await notify_many(ctx, [organisation_id], code, message, params, link)
+
+
+NOTIFICATIONS_PER_QUERY = 100
+
+
+async def notify_many(
+    ctx: ServiceContext,
+    organisation_ids: list[uuid.UUID],
+    code: str,
+    message: str,
+    params: dict[str, Any],
+    link: str = "",
+) -> None:
+    """Tell each of many organisations the same thing (every bidder on an RFQ, say): the messages
+    written and their people found a hundred organisations to a query."""
+    now = ctx.now()
+    for start in range(0, len(organisation_ids), NOTIFICATIONS_PER_QUERY):
+        batch = organisation_ids[start : start + NOTIFICATIONS_PER_QUERY]
+        await Notification.insert(
+            *(
+                Notification(
+                    id=uuid.uuid4(),
+                    organisation=organisation_id,
+                    code=code,
+                    message=message,
+                    params=params,
+                    link=link,
+                    created_at=now,
+                )
+                for organisation_id in batch
+            )
         )
-    )
-    people = await AppUser.select(AppUser.email, AppUser.locale).where(
-        AppUser.organisation == organisation_id, AppUser.disabled.eq(False)
-    )
-    for person in people:
-        text = translate(person["locale"] or ctx.settings.default_locale, message, **params)
-        await ctx.send_mail(person["email"], text[:200], text)
+        people = await AppUser.select(AppUser.email, AppUser.locale).where(
+            AppUser.organisation.is_in(batch), AppUser.disabled.eq(False)
+        )
+        for person in people:
+            text = translate(person["locale"] or ctx.settings.default_locale, message, **params)
+            await ctx.send_mail(person["email"], text[:200], text)
 
 
 async def inbox(actor: Actor, limit: int = 50) -> list[dict[str, Any]]:

@@ -63,8 +63,8 @@ from market.domain.search import BoardQuery, BoardSort, parse_board_query, searc
 from market.services import audit
 from market.services.certificates import Upload, safe_filename, sniff
 from market.services.context import ServiceContext, load_by_id, parse_id
-from market.services.notifications import notify
-from market.services.readiness import passport
+from market.services.notifications import notify, notify_many
+from market.services.readiness import passport, passports
 from market.services.seats import claim_seats, release_seats, solo_holder
 
 ACTIVE, SUPERSEDED, WITHDRAWN = "active", "superseded", "withdrawn"
@@ -278,10 +278,14 @@ async def _tell_bidders(
     bidders = await raw.rows(
         Bid, "SELECT DISTINCT bidder FROM bid WHERE rfq = {} AND status = {}", rfq["id"], ACTIVE
     )
-    for bidder in bidders:
-        await notify(
-            ctx, bidder["bidder"], code, message, {"title": rfq["title"], **params}, f"/rfqs/{rfq['id']}"
-        )
+    await notify_many(
+        ctx,
+        [bidder["bidder"] for bidder in bidders],
+        code,
+        message,
+        {"title": rfq["title"], **params},
+        f"/rfqs/{rfq['id']}",
+    )
 
 
 async def amend(ctx: ServiceContext, actor: Actor, rfq_id: str, new_deadline: str) -> dict[str, Any]:
@@ -794,16 +798,17 @@ async def open_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict
         now = ctx.now()
         check_open(facts(rfq), now)
         bids = await _active_bids(rfq["id"])
-        for bid in bids:
-            await audit.append(
-                ctx,
-                actor.user_id,
-                "bid.read",
-                str(rfq["id"]),
-                {"bid": str(bid["id"]), "hash_matches": bid["hash_matches"], "counts": bid["counts"]},
-            )
         await Rfq.update({Rfq.opened_at: now}).where(Rfq.id == rfq["id"])
-        await audit.append(ctx, actor.user_id, "rfq.opened", str(rfq["id"]), {"bids": len(bids)})
+        subject = str(rfq["id"])
+        records = [
+            (
+                "bid.read",
+                subject,
+                {"bid": str(b["id"]), "hash_matches": b["hash_matches"], "counts": b["counts"]},
+            )
+            for b in bids
+        ]
+        await audit.append_many(ctx, actor.user_id, [*records, ("rfq.opened", subject, {"bids": len(bids)})])
         await _tell_bidders(
             ctx, rfq, "rfq.opened", N_("The bids on “%(title)s” were opened; the buyer is evaluating them.")
         )
@@ -913,6 +918,24 @@ def takers(entry: dict[str, Any]) -> list[str]:
     return [entry["bidder"], *(m["organisation"] for m in entry.get("members", []))]
 
 
+async def _passports_of_bidders(bidders: list[uuid.UUID]) -> dict[str, Passport]:
+    """The passports of the bidding firms, a few hundred firms per query."""
+    ids = list(dict.fromkeys(bidders))
+    found: dict[str, Passport] = {}
+    for start in range(0, len(ids), PASSPORT_BATCH):
+        batch = ids[start : start + PASSPORT_BATCH]
+        firms = await raw.rows(
+            Organisation,
+            f"SELECT id, country FROM organisation WHERE id IN ({raw.marks(batch)})",  # noqa: S608
+            *batch,
+        )
+        found |= await passports(firms)
+    return found
+
+
+PASSPORT_BATCH = 500
+
+
 async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
     """Score the opened bids by the weights published with the RFQ, lot by lot (each bid on the
     lots it covers, by its total for that lot); quality is each bidder's readiness level now.
@@ -926,10 +949,10 @@ async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[
             )
         bids = [bid for bid in await _active_bids(rfq["id"]) if bid["counts"]]
         items = await _priced_items(rfq["id"])
+        found_passports = await _passports_of_bidders([bid["bidder"] for bid in bids])
         candidates = []
         for bid in bids:
-            organisation = await load_by_id(Organisation, bid["bidder"], "organisation")
-            found = await passport(organisation)
+            found = found_passports[str(bid["bidder"])]
             level = 0
             if found.assessment is not None and now < found.assessment.valid_until:
                 level = int(assess_level(found.assessment.scores, found.certificates, now).level)
@@ -1008,15 +1031,14 @@ async def award(
             )
         await audit.append(ctx, actor.user_id, "rfq.awarded", str(rfq["id"]), {"awards": awards})
         told = [firm for entry in rfq["evaluation"] for firm in takers(entry)]
-        for bidder in dict.fromkeys(told):
-            await notify(
-                ctx,
-                uuid.UUID(bidder),
-                "rfq.awarded",
-                N_("“%(title)s” was awarded; your debrief is ready."),
-                {"title": rfq["title"]},
-                f"/rfqs/{rfq['id']}",
-            )
+        await notify_many(
+            ctx,
+            [uuid.UUID(bidder) for bidder in dict.fromkeys(told)],
+            "rfq.awarded",
+            N_("“%(title)s” was awarded; your debrief is ready."),
+            {"title": rfq["title"]},
+            f"/rfqs/{rfq['id']}",
+        )
     await announce_state(ctx, parse_id(rfq_id, "rfq"))
     return await get_rfq(actor, rfq_id)
 

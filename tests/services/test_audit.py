@@ -26,6 +26,24 @@ async def test_concurrent_appends_keep_one_unbroken_chain(ctx) -> None:
     assert result.entries == 40 and result.problem is None
 
 
+async def test_many_entries_at_once_continue_the_chain(ctx) -> None:
+    """Opening 250 bids writes their entries in one go (three statements of a hundred rows), after
+    and before single entries, as one chain."""
+    await write(ctx, 2)
+    records = [("bid.read", "rfq-1", {"bid": f"bid-{i}", "counts": i % 2 == 0}) for i in range(250)]
+    entries = await audit.append_many(ctx, "buyer", records)
+    await write(ctx, 1)
+    assert [e.seq for e in entries] == list(range(3, 253))
+    stored = (
+        await AuditLog.select(AuditLog.seq, AuditLog.details).order_by(AuditLog.seq).output(load_json=True)
+    )
+    assert [row["seq"] for row in stored] == list(range(1, 254))
+    assert stored[100]["details"] == {"bid": "bid-98", "counts": True}
+    result = await audit.verify()
+    assert result.entries == 253 and result.problem is None
+    assert await audit.append_many(ctx, "buyer", []) == []
+
+
 @pytest.mark.parametrize(
     "statement",
     [
