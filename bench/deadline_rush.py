@@ -4,7 +4,9 @@ Starts its own server (the app of ``python -m market serve`` plus a bare insert 
 ``rush_server.py``) on a fresh database, prepares the firms and
 their API tokens directly in the database, then fires the bids with a bounded number of
 concurrent connections; every tenth bid is sent twice with the same Idempotency-Key. Prints
-receipts vs stored bids, lost and duplicate bids, errors, latency percentiles and bids/s.
+receipts vs stored bids, lost and duplicate bids, errors, latency percentiles and bids/s. Then
+the deadline is moved into the past (straight in the database: the server's clock is real) and
+the buyer opens and evaluates the bids through the API, each call timed.
 
     .venv/bin/python bench/deadline_rush.py [--bidders 1000] [--concurrency 64] [--postgres URL]
 """
@@ -33,7 +35,7 @@ import httpx
 
 from market.db.engine import build_engine, start_engine, stop_engine
 from market.db.migrate import migrate
-from market.db.tables import ApiToken, AppUser, Bid, Organisation
+from market.db.tables import ApiToken, AppUser, Bid, Organisation, Rfq
 from market.services.accounts import API_TOKEN_PREFIX, digest
 from market.settings import PROJECT_ROOT, Settings
 
@@ -122,6 +124,29 @@ async def prepare(settings: Settings, bidders: int) -> tuple[str, list[str]]:
         tokens.append(secret)
     await stop_engine(engine)
     return tokens[0], tokens[1:]
+
+
+async def open_and_evaluate(settings: Settings, port: int, buyer: str, rfq_id: str) -> dict[str, float]:
+    """Close the RFQ (its deadline a second ago), then time the buyer's opening and evaluation."""
+    engine = build_engine(settings)
+    await start_engine(engine, settings)
+    from market.db.migrate import bind_tables
+
+    bind_tables(engine)
+    await Rfq.update({Rfq.deadline: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}).where(
+        Rfq.id == uuid.UUID(rfq_id)
+    )
+    await stop_engine(engine)
+    timings = {}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+        for step in ("open", "evaluate"):
+            started = time.perf_counter()
+            answer = await client.post(
+                f"/api/v1/rfqs/{rfq_id}/{step}", headers={"Authorization": f"Bearer {buyer}"}
+            )
+            timings[step] = time.perf_counter() - started
+            assert answer.status_code == 200, answer.text
+    return timings
 
 
 async def count_bids(settings: Settings) -> int:
@@ -216,7 +241,7 @@ async def fire(
     return answers, latencies, errors, elapsed
 
 
-async def rush(port: int, buyer: str, tokens: list[str], concurrency: int) -> dict[str, float]:
+async def rush(port: int, buyer: str, tokens: list[str], concurrency: int) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         auth = {"Authorization": f"Bearer {buyer}"}
@@ -250,6 +275,7 @@ async def rush(port: int, buyer: str, tokens: list[str], concurrency: int) -> di
         port, [("insert", "/bench/insert", {}, {}) for _ in requests], concurrency
     )
     return {
+        "rfq": rfq["id"],
         "receipts": len(receipts),
         "errors": errors,
         "requests": len(latencies),
@@ -299,6 +325,7 @@ def run_case(
     buyer, tokens = asyncio.run(prepare(settings, bidders))
     with running_server(url, workers, extra_env) as port:
         figures = asyncio.run(rush(port, buyer, tokens, concurrency))
+        timings = asyncio.run(open_and_evaluate(settings, port, buyer, figures["rfq"]))
     stored = asyncio.run(count_bids(settings))
     lost = figures["receipts"] - stored
     print(
@@ -309,7 +336,9 @@ def run_case(
         f"p50 {figures['p50']:.1f} ms, p99 {figures['p99']:.1f} ms, "
         f"{figures['requests'] / figures['elapsed']:.0f} bids/s; "
         f"bare insert endpoint {figures['ceiling']:.0f}/s (p99 {figures['ceiling_p99']:.1f} ms, "
-        f"errors {figures['ceiling_errors']:.0f})"
+        f"errors {figures['ceiling_errors']:.0f}); "
+        f"then opening the {stored} bids {timings['open'] * 1000:.0f} ms, evaluating them "
+        f"{timings['evaluate'] * 1000:.0f} ms"
     )
 
 
