@@ -8,6 +8,7 @@ by the same process from memory (``GET /bench/board`` of ``rush_server.py``: no 
 authentication), which no search can beat.
 
     .venv/bin/python bench/board_search.py [--rfqs 10000] [--clients 32] [--requests 640] [--sqlite-only]
+        [--workers N]   # PostgreSQL served by N processes sharing Redis, as production runs
 """
 
 from __future__ import annotations
@@ -220,12 +221,22 @@ async def search(
     return percentile(latencies, 0.5), percentile(latencies, 0.99), len(latencies) / elapsed, errors
 
 
-def run_case(name: str, url: str, rfqs: int, clients: int, requests: int) -> None:
+def run_case(
+    name: str,
+    url: str,
+    rfqs: int,
+    clients: int,
+    requests: int,
+    workers: int = 1,
+    extra_env: dict[str, str] | None = None,
+) -> None:
     settings = Settings(database_url=url)
     started = time.perf_counter()
     token = asyncio.run(prepare(settings, rfqs))
-    print(f"{name}: {rfqs:,} open RFQs prepared in {time.perf_counter() - started:.1f} s")
-    with running_server(url) as port:
+    print(
+        f"{name}, {workers} process(es): {rfqs:,} open RFQs prepared in {time.perf_counter() - started:.1f} s"
+    )
+    with running_server(url, workers, extra_env) as port:
         asyncio.run(search(port, token, 4, 20, "", "/bench/board"))  # reads the page once, then warms up
         p50, p99, rate, errors = asyncio.run(search(port, token, clients, requests, "", "/bench/board"))
         ceiling = "ceiling: first page from memory"
@@ -245,15 +256,21 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=640)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="PostgreSQL only: N processes sharing Redis")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
-    print(f"{machine()} · one server process, {args.clients} clients, {args.requests} requests per shape\n")
-    folder = Path(tempfile.mkdtemp(prefix="market-board-"))
-    run_case("SQLite", f"sqlite:///{folder}/board.sqlite3", args.rfqs, args.clients, args.requests)
-    if args.sqlite_only:
-        return
+    print(f"{machine()} · {args.clients} clients, {args.requests} requests per shape\n")
+    if args.workers == 1:
+        folder = Path(tempfile.mkdtemp(prefix="market-board-"))
+        run_case("SQLite", f"sqlite:///{folder}/board.sqlite3", args.rfqs, args.clients, args.requests)
+        if args.sqlite_only:
+            return
     url = fresh_postgres(args.postgres, "market_board")
     if url is not None:
-        run_case("PostgreSQL", url, args.rfqs, args.clients, args.requests)
+        shared = (
+            {"MARKET_REDIS_URL": args.redis, "MARKET_REDIS_NAMESPACE": "board"} if args.workers > 1 else {}
+        )
+        run_case("PostgreSQL", url, args.rfqs, args.clients, args.requests, args.workers, shared)
 
 
 if __name__ == "__main__":
