@@ -137,7 +137,7 @@ class CohortOut(BaseModel):
 class ReferencesIn(Input):
     references: Annotated[dict[str, Number | None], at_most_entries(len(METRICS))] = Field(
         description="By metric: its reference value, or null to remove it",
-        json_schema_extra={"maxProperties": len(METRICS), "propertyNames": {"enum": list(METRICS)}},
+        json_schema_extra={"propertyNames": {"enum": list(METRICS)}},
     )
 
 

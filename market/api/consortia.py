@@ -117,7 +117,7 @@ class ConsortiumCheckOut(BaseModel):
 
 class JointBidIn(Input):
     prices: Annotated[dict[str, str], at_most_entries(200)] = Field(
-        description="Unit price per item id of the lots bid on", json_schema_extra={"maxProperties": 200}
+        description="Unit price per item id of the lots bid on"
     )
     lead_time_days: int = Field(ge=1, le=730)
     validity_days: int = Field(ge=1, le=365)
@@ -147,7 +147,7 @@ class ConfirmIn(Input):
 
 class PartsIn(Input):
     parts: Annotated[dict[str, PartIn], at_most_entries(10)] = Field(
-        description="By member firm id: its new share, items, link", json_schema_extra={"maxProperties": 10}
+        description="By member firm id: its new share, items, link"
     )
 
 

@@ -1,17 +1,20 @@
 """The published OpenAPI document states what the API really answers and accepts: besides each
-operation's own success, its errors in the one shape of ``errors.py``; and input objects closed to
-properties they do not name (the models forbid them: no mass assignment)."""
+operation's own success, its errors in the one shape of ``errors.py``; input objects closed to
+properties they do not name (the models forbid them: no mass assignment); and every limit the
+input models enforce, including those Litestar leaves out (``ge``/``le`` of an optional number, the
+``max_length`` of an optional list, which it writes as a string's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import annotated_types as limits
 from litestar import Litestar, Request
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.routes import HTTPRoute
 
-from market.api.schemas import ApiError, Input
+from market.api.schemas import ApiError, AtMostEntries, Input
 
 ERROR_STATUSES = {
     400: "The request is malformed (a body that is not JSON, say).",
@@ -51,6 +54,46 @@ def input_models() -> list[type[Input]]:
     return sorted(found, key=lambda model: model.__name__)
 
 
+NUMBER_KEYWORDS: dict[type, str] = {limits.Ge: "minimum", limits.Le: "maximum"}
+NUMBER_KEYWORDS |= {limits.Gt: "exclusiveMinimum", limits.Lt: "exclusiveMaximum"}
+LENGTH_KEYWORDS: dict[str, dict[type, str]] = {
+    "string": {limits.MaxLen: "maxLength", limits.MinLen: "minLength"},
+    "array": {limits.MaxLen: "maxItems", limits.MinLen: "minItems"},
+    "object": {limits.MaxLen: "maxProperties", limits.MinLen: "minProperties"},
+}
+
+
+def keyword_for(limit: object, schema: dict[str, Any]) -> str | None:
+    """The schema keyword that states ``limit`` (a field's constraint) for the type ``schema``
+    describes (past a null); beside a ``oneOf`` it holds for the one type it fits."""
+    if type(limit) in NUMBER_KEYWORDS:
+        return NUMBER_KEYWORDS[type(limit)]
+    if isinstance(getattr(limit, "func", None), AtMostEntries):
+        return "maxProperties"
+    types = [schema] + [choice for choice in schema.get("oneOf", []) if choice.get("type") != "null"]
+    kind = next((str(choice["type"]) for choice in types if "type" in choice), "")
+    return LENGTH_KEYWORDS.get(kind, {}).get(type(limit))
+
+
+def _limit_value(limit: Any) -> Any:
+    for attribute in ("ge", "le", "gt", "lt", "max_length", "min_length"):
+        if hasattr(limit, attribute):
+            return getattr(limit, attribute)
+    return limit.func.limit  # AtMostEntries
+
+
+def _publish_limits(model: type[Input], schema: dict[str, Any]) -> None:
+    """Write each limit of ``model``'s fields into its property where Litestar did not."""
+    for name, field in model.model_fields.items():
+        published = schema.get("properties", {}).get(name)
+        if published is None:
+            continue
+        for limit in field.metadata:
+            keyword = keyword_for(limit, published)
+            if keyword is not None:
+                published.setdefault(keyword, _limit_value(limit))
+
+
 def _bound_strings(schema: Any, limit: int) -> None:
     """Give every string in ``schema`` (not in the components it refers to) at most ``limit``
     characters unless it states its own limit."""
@@ -66,13 +109,16 @@ def _bound_strings(schema: Any, limit: int) -> None:
 
 def close_inputs(document: dict[str, Any]) -> dict[str, Any]:
     """What Litestar leaves out of the input models' schemas: ``additionalProperties: false``
-    (the models forbid extra fields) and the length every string without its own limit is held
-    to (``str_max_length``). Changes ``document`` in place and returns it."""
-    closed = {model.__name__ for model in input_models()}
+    (the models forbid extra fields), the limits of their fields it drops, and the length every
+    string without its own limit is held to (``str_max_length``). Changes ``document`` in place
+    and returns it."""
+    closed = {model.__name__: model for model in input_models()}
     limit = Input.model_config.get("str_max_length") or 0
     for schema in document.get("components", {}).get("schemas", {}).values():
-        if schema.get("title") in closed:
+        model = closed.get(schema.get("title", ""))
+        if model is not None:
             schema["additionalProperties"] = False
+            _publish_limits(model, schema)
             _bound_strings(schema.get("properties", {}), limit)
     return document
 

@@ -106,10 +106,8 @@ class DraftOut(BaseModel):
 
 
 class DraftIn(Input):
-    answers: Annotated[dict[str, str | float | int | bool | None], at_most_entries(200)] = Field(
-        json_schema_extra={"maxProperties": 200}
-    )
-    step: int | None = Field(default=None, ge=0, le=10, json_schema_extra={"minimum": 0, "maximum": 10})
+    answers: Annotated[dict[str, str | float | int | bool | None], at_most_entries(200)]
+    step: int | None = Field(default=None, ge=0, le=10)
 
 
 class DraftSavedOut(BaseModel):

@@ -37,7 +37,6 @@ class ItemIn(Input):
         ge=1,
         le=20,
         description="The number of its lot, when there are lots",
-        json_schema_extra={"minimum": 1, "maximum": 20},
     )
 
 
@@ -75,7 +74,6 @@ class RfqIn(Input):
     )
     translations: Annotated[dict[str, TranslationIn], at_most_entries(3)] = Field(
         default_factory=dict,
-        json_schema_extra={"maxProperties": 3},
         description='The buyer\'s own translations: {"es": {"title", "description"}}',
     )
     currency: str = Field(max_length=3, json_schema_extra={"enum": list(CURRENCIES)})
@@ -169,7 +167,6 @@ class AttachmentIn(Input):
 
 class BidIn(Input):
     prices: Annotated[dict[str, str], at_most_entries(200)] = Field(
-        json_schema_extra={"maxProperties": 200},
         description="Unit price per item id, as exact decimals: every item, or with lots every item of "
         "each lot you bid on (leave a lot's items out to not bid on it)",
     )
@@ -406,9 +403,8 @@ class RankedOut(BaseModel):
 
 class AwardIn(Input):
     bid_id: uuid.UUID | None = Field(default=None, description="The winning bid of an RFQ without lots")
-    lots: Annotated[dict[str, uuid.UUID | None], at_most_entries(20)] | None = Field(
+    lots: Annotated[dict[str, uuid.UUID | None] | None, at_most_entries(20)] = Field(
         default=None,
-        json_schema_extra={"maxProperties": 20},
         description="With lots: each lot's winning bid, or null for no award on that lot",
     )
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
-from pydantic.json_schema import JsonDict
 
 from market.domain.accounts import Role
 from market.domain.organisations import Country, OrganisationKind, Sector, SizeClass, ValueChainLink
@@ -39,12 +39,6 @@ class Page(BaseModel, Generic[T]):
     total: int
 
 
-# Litestar leaves ``ge``/``le`` of an optional number out of the published schema (and writes an
-# optional list's ``max_length`` as a string's): stated again beside the type (a null still
-# passes: ``minimum`` constrains numbers only, ``maxItems`` arrays only).
-CAPACITY_RANGE: JsonDict = {"minimum": 0, "maximum": 10**12}
-
-
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=2000)
 
@@ -60,17 +54,23 @@ def _not_true_or_false(value: Any) -> Any:
 Number = Annotated[float, BeforeValidator(_not_true_or_false)]
 
 
-def at_most_entries(limit: int) -> AfterValidator:
-    """A mapping of at most ``limit`` entries. Pydantic's ``max_length`` would check the same, but
-    Litestar documents it on a mapping as an array's length; with this (and ``maxProperties`` in
-    the field's ``json_schema_extra``) the published schema says what the server accepts."""
+@dataclass(frozen=True)
+class AtMostEntries:
+    """Checks a mapping has at most ``limit`` entries (``openapi.py`` publishes it as
+    ``maxProperties``)."""
 
-    def check(value: dict[str, Any]) -> dict[str, Any]:
-        if len(value) > limit:
-            raise ValueError(f"at most {limit} entries")
+    limit: int
+
+    def __call__(self, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and len(value) > self.limit:
+            raise ValueError(f"at most {self.limit} entries")
         return value
 
-    return AfterValidator(check)
+
+def at_most_entries(limit: int) -> AfterValidator:
+    """A mapping of at most ``limit`` entries. Pydantic's ``max_length`` would check the same, but
+    Litestar documents it on a mapping as an array's length."""
+    return AfterValidator(AtMostEntries(limit))
 
 
 class ProfileIn(Input):
@@ -81,7 +81,7 @@ class ProfileIn(Input):
     sector: Sector
     value_chain_links: list[ValueChainLink] = Field(default_factory=list, max_length=8)
     classification_codes: list[str] = Field(default_factory=list, max_length=50)
-    monthly_capacity: int | None = Field(default=None, ge=0, le=10**12, json_schema_extra=CAPACITY_RANGE)
+    monthly_capacity: int | None = Field(default=None, ge=0, le=10**12)
     capacity_unit: str = Field(default="", max_length=30)
     languages: list[str] = Field(default_factory=list, max_length=3)
     contact_name: str = Field(default="", max_length=120)
@@ -96,15 +96,11 @@ class ProfilePatch(Input):
     tax_id: str | None = Field(default=None, max_length=40)
     size_class: SizeClass | None = None
     sector: Sector | None = None
-    value_chain_links: list[ValueChainLink] | None = Field(
-        default=None, max_length=8, json_schema_extra={"maxItems": 8}
-    )
-    classification_codes: list[str] | None = Field(
-        default=None, max_length=50, json_schema_extra={"maxItems": 50}
-    )
-    monthly_capacity: int | None = Field(default=None, ge=0, le=10**12, json_schema_extra=CAPACITY_RANGE)
+    value_chain_links: list[ValueChainLink] | None = Field(default=None, max_length=8)
+    classification_codes: list[str] | None = Field(default=None, max_length=50)
+    monthly_capacity: int | None = Field(default=None, ge=0, le=10**12)
     capacity_unit: str | None = Field(default=None, max_length=30)
-    languages: list[str] | None = Field(default=None, max_length=3, json_schema_extra={"maxItems": 3})
+    languages: list[str] | None = Field(default=None, max_length=3)
     contact_name: str | None = Field(default=None, max_length=120)
     contact_email: str | None = Field(default=None, max_length=254)
     contact_phone: str | None = Field(default=None, max_length=24)
