@@ -230,16 +230,7 @@ async def certificate_views(org_id: uuid.UUID) -> list[CertificateView]:
 
 async def passport(org: dict[str, Any]) -> Passport:
     """What the gate looks at: country, the latest submitted assessment, the certificates."""
-    latest = await raw.first(
-        Assessment,
-        "SELECT submitted_at, valid_until, dimension_scores, overall, kpis FROM assessment "
-        "WHERE organisation = {} AND status = {} ORDER BY submitted_at DESC LIMIT 1",
-        org["id"],
-        SUBMITTED,
-    )
-    return Passport(
-        Country(org["country"]), _submitted(latest) if latest else None, await certificate_views(org["id"])
-    )
+    return (await passports([org]))[str(org["id"])]
 
 
 async def passports(orgs: list[dict[str, Any]]) -> dict[str, Passport]:
