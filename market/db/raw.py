@@ -11,9 +11,9 @@ everything else keeps using Piccolo.
 from __future__ import annotations
 
 import re
-from collections.abc import Sized
+from collections.abc import Iterator, Sequence, Sized
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -61,6 +61,16 @@ def column_list(table: type[Table], alias: str, prefix: str = "") -> str:
 def marks(values: Sized) -> str:
     """One ``{}`` marker per value, for ``IN (…)``: only markers are put into the SQL text."""
     return ", ".join("{}" for _ in range(len(values)))
+
+
+T = TypeVar("T")
+
+
+def batches(values: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """``values`` in consecutive slices of at most ``size``: the ``IN`` lists and multi-row
+    inserts of one statement each."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 async def rows(table: type[Table], sql: str, *args: Any) -> list[dict[str, Any]]:

@@ -46,8 +46,7 @@ async def append_many(
             entry = seal(seq, now, actor, action, subject, details, previous)
             entries.append(entry)
             previous = entry.hash
-        for start in range(0, len(entries), ROWS_PER_INSERT):
-            chunk = entries[start : start + ROWS_PER_INSERT]
+        for chunk in raw.batches(entries, ROWS_PER_INSERT):
             values = []
             for entry in chunk:
                 values += [uuid.uuid4(), entry.seq, entry.at, entry.actor, entry.action, entry.subject]

@@ -240,8 +240,7 @@ async def _admitted(
     """Run the gate on the best-scored firms, a batch at a time, until no later firm could still
     enter the top ``limit`` (a lower score never outranks a higher one)."""
     admitted: list[Suggestion] = []
-    for start in range(0, len(scored), GATE_BATCH):
-        batch = scored[start : start + GATE_BATCH]
+    for batch in raw.batches(scored, GATE_BATCH):
         if len(admitted) >= limit and batch[0][0].score < admitted[limit - 1].score:
             break
         found = await passports([{"id": firm["id"], "country": firm["country"]} for _, firm in batch])

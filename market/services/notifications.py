@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from market.db import raw
 from market.db.tables import AppUser, Notification
 from market.domain.accounts import Actor
 from market.i18n import translate
@@ -37,8 +38,7 @@ async def notify_many(
     """Tell each of many organisations the same thing (every bidder on an RFQ, say): the messages
     written and their people found a hundred organisations to a query."""
     now = ctx.now()
-    for start in range(0, len(organisation_ids), NOTIFICATIONS_PER_QUERY):
-        batch = organisation_ids[start : start + NOTIFICATIONS_PER_QUERY]
+    for batch in raw.batches(organisation_ids, NOTIFICATIONS_PER_QUERY):
         await Notification.insert(
             *(
                 Notification(
@@ -54,7 +54,7 @@ async def notify_many(
             )
         )
         people = await AppUser.select(AppUser.email, AppUser.locale).where(
-            AppUser.organisation.is_in(batch), AppUser.disabled.eq(False)
+            AppUser.organisation.is_in(list(batch)), AppUser.disabled.eq(False)
         )
         for person in people:
             text = translate(person["locale"] or ctx.settings.default_locale, message, **params)

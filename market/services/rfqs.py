@@ -918,12 +918,14 @@ def takers(entry: dict[str, Any]) -> list[str]:
     return [entry["bidder"], *(m["organisation"] for m in entry.get("members", []))]
 
 
+PASSPORT_BATCH = 500
+
+
 async def _passports_of_bidders(bidders: list[uuid.UUID]) -> dict[str, Passport]:
     """The passports of the bidding firms, a few hundred firms per query."""
     ids = list(dict.fromkeys(bidders))
     found: dict[str, Passport] = {}
-    for start in range(0, len(ids), PASSPORT_BATCH):
-        batch = ids[start : start + PASSPORT_BATCH]
+    for batch in raw.batches(ids, PASSPORT_BATCH):
         firms = await raw.rows(
             Organisation,
             f"SELECT id, country FROM organisation WHERE id IN ({raw.marks(batch)})",  # noqa: S608
@@ -931,9 +933,6 @@ async def _passports_of_bidders(bidders: list[uuid.UUID]) -> dict[str, Passport]
         )
         found |= await passports(firms)
     return found
-
-
-PASSPORT_BATCH = 500
 
 
 async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
