@@ -26,11 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from deadline_rush import Connection, free_port, fresh_postgres, machine, percentile, prepare
+from deadline_rush import Connection, free_port, fresh_postgres, machine, percentile, prepare, tables_on
 from piccolo.querystring import QueryString
 
-from market.db.engine import build_engine, start_engine, stop_engine
-from market.db.migrate import bind_tables
 from market.db.tables import Bid
 from market.settings import PROJECT_ROOT, Settings
 
@@ -173,10 +171,7 @@ async def rush_through_kills(
 async def check_store(settings: Settings, receipts: dict[int, tuple[str, str]]) -> dict[str, Any]:
     """Every receipt's bid, stored with its hash; no bidder with two active bids; the database's
     own integrity check."""
-    engine = build_engine(settings)
-    await start_engine(engine, settings)
-    bind_tables(engine)
-    try:
+    async with tables_on(settings) as engine:
         stored = {
             str(row["id"]): row["sha256"]
             for row in await Bid.select(Bid.id, Bid.sha256).where(Bid.status == "active")
@@ -189,8 +184,6 @@ async def check_store(settings: Settings, receipts: dict[int, tuple[str, str]]) 
         if settings.is_sqlite:
             rows = await engine.run_querystring(QueryString("PRAGMA integrity_check"))
             integrity = str(rows[0]["integrity_check"])
-    finally:
-        await stop_engine(engine)
     lost = [n for n, (bid, sha) in receipts.items() if stored.get(bid) != sha]
     return {"stored": len(stored), "lost": len(lost), "duplicates": len(per_bidder), "integrity": integrity}
 

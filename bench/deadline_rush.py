@@ -26,15 +26,16 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+from piccolo.engine.base import Engine
 
 from market.db.engine import build_engine, start_engine, stop_engine
-from market.db.migrate import migrate
+from market.db.migrate import bind_tables, migrate
 from market.db.tables import ApiToken, AppUser, Bid, Organisation, Rfq
 from market.services.accounts import API_TOKEN_PREFIX, digest
 from market.settings import PROJECT_ROOT, Settings
@@ -126,17 +127,25 @@ async def prepare(settings: Settings, bidders: int) -> tuple[str, list[str]]:
     return tokens[0], tokens[1:]
 
 
-async def open_and_evaluate(settings: Settings, port: int, buyer: str, rfq_id: str) -> dict[str, float]:
-    """Close the RFQ (its deadline a second ago), then time the buyer's opening and evaluation."""
+@asynccontextmanager
+async def tables_on(settings: Settings) -> AsyncIterator[Engine]:
+    """The tables bound to the database of ``settings`` for the block (beside the server); its
+    engine."""
     engine = build_engine(settings)
     await start_engine(engine, settings)
-    from market.db.migrate import bind_tables
-
     bind_tables(engine)
-    await Rfq.update({Rfq.deadline: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}).where(
-        Rfq.id == uuid.UUID(rfq_id)
-    )
-    await stop_engine(engine)
+    try:
+        yield engine
+    finally:
+        await stop_engine(engine)
+
+
+async def open_and_evaluate(settings: Settings, port: int, buyer: str, rfq_id: str) -> dict[str, float]:
+    """Close the RFQ (its deadline a second ago), then time the buyer's opening and evaluation."""
+    async with tables_on(settings):
+        await Rfq.update({Rfq.deadline: dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)}).where(
+            Rfq.id == uuid.UUID(rfq_id)
+        )
     timings = {}
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
         for step in ("open", "evaluate"):
@@ -150,14 +159,8 @@ async def open_and_evaluate(settings: Settings, port: int, buyer: str, rfq_id: s
 
 
 async def count_bids(settings: Settings) -> int:
-    engine = build_engine(settings)
-    await start_engine(engine, settings)
-    from market.db.migrate import bind_tables
-
-    bind_tables(engine)
-    total = await Bid.count().where(Bid.status == "active")
-    await stop_engine(engine)
-    return total
+    async with tables_on(settings):
+        return await Bid.count().where(Bid.status == "active")
 
 
 class Connection:

@@ -24,10 +24,8 @@ from pathlib import Path
 import httpx
 import websockets
 from crash_rush import Server, open_rfq
-from deadline_rush import free_port, machine, percentile, prepare
+from deadline_rush import free_port, machine, percentile, prepare, tables_on
 
-from market.db.engine import build_engine, start_engine, stop_engine
-from market.db.migrate import bind_tables
 from market.db.tables import AppUser, UserSession
 from market.services.accounts import digest
 from market.settings import Settings
@@ -35,10 +33,7 @@ from market.settings import Settings
 
 async def watcher_cookie(settings: Settings) -> str:
     """A session for one of the prepared SMEs (the watcher): the cookie value."""
-    engine = build_engine(settings)
-    await start_engine(engine, settings)
-    bind_tables(engine)
-    try:
+    async with tables_on(settings):
         user = await AppUser.select(AppUser.id).where(AppUser.email == "rush1@bench.example.com").first()
         cookie = secrets.token_urlsafe(32)
         now = dt.datetime.now(dt.UTC)
@@ -47,8 +42,6 @@ async def watcher_cookie(settings: Settings) -> str:
                 id=digest(cookie), user=user["id"], created_at=now, expires_at=now + dt.timedelta(hours=2)
             )
         )
-    finally:
-        await stop_engine(engine)
     return cookie
 
 
