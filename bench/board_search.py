@@ -189,7 +189,8 @@ async def prepare(settings: Settings, count: int) -> str:
                 cpv=cpv,
                 delivery_place="",
             )
-    await engine.run_ddl("ANALYZE")  # as a database in use has statistics
+    # As a database in use has statistics (and, on PostgreSQL, autovacuum's visibility map).
+    await engine.run_ddl("ANALYZE" if engine.engine_type == "sqlite" else "VACUUM ANALYZE")
     await stop_engine(engine)
     return secret
 

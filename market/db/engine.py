@@ -52,6 +52,13 @@ class _Pool:
     all_readers: list[aiosqlite.Connection] = field(default_factory=list)
 
 
+def _is_query(sql: str) -> bool:
+    """Whether ``sql`` only reads (``SELECT``, ``WITH``): readers are query-only, so a ``WITH``
+    that writes fails there instead of writing."""
+    words = sql.lstrip()[:7].split(maxsplit=1)
+    return bool(words) and words[0].upper() in ("SELECT", "WITH")
+
+
 class PooledSQLiteTransaction(SQLiteTransaction):
     """A transaction on the shared writer connection, holding the write lock until it ends."""
 
@@ -176,12 +183,12 @@ class PooledSQLiteEngine(SQLiteEngine):
         return await self.run_sql(sql, args)
 
     async def run_sql(self, sql: str, args: list[Any]) -> list[dict]:
-        """Compiled SQL (``?`` markers): in the current transaction, else on a reader (``SELECT``)
-        or the writer."""
+        """Compiled SQL (``?`` markers): in the current transaction, else on a reader (queries) or
+        the writer."""
         current = self.current_transaction.get()
         if current is not None:
             return await self._execute(current.connection, sql, args)
-        if sql.lstrip()[:6].upper() == "SELECT":
+        if _is_query(sql):
             return await self._read(sql, args)
         return await self._write(sql, args)
 

@@ -31,13 +31,14 @@ def _install_runtime_conf(engine: Engine) -> None:
     os.environ["PICCOLO_CONF"] = _RUNTIME_CONF
 
 
-async def migrate(engine: Engine) -> str:
-    """Apply every pending migration; return Piccolo's summary line."""
+async def migrate(engine: Engine, up_to: str = "all") -> str:
+    """Apply every pending migration (or those up to the migration id ``up_to``); return Piccolo's
+    summary line."""
     _install_runtime_conf(engine)
     bind_tables(engine)
     # Piccolo's own bookkeeping table keeps the first engine it found; point it at this one.
     Migration._meta.db = engine
-    result = await run_forwards(app_name="market", migration_id="all", fake=False)
+    result = await run_forwards(app_name="market", migration_id=up_to, fake=False)
     if not result.success:
         raise RuntimeError(f"migrations failed: {result.message}")
     return result.message or ""

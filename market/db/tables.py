@@ -259,7 +259,7 @@ class Rfq(Table, tablename="rfq"):
     criteria = JSON(default='{"price": 100, "lead_time": 0, "quality": 0}')
     requirements = JSON(default="{}")
     allow_consortia = Boolean(default=False)
-    deadline = Timestamptz(null=True, default=None, index=True)
+    deadline = Timestamptz(null=True, default=None)
     published_at = Timestamptz(null=True, default=None)
     opened_at = Timestamptz(null=True, default=None)
     evaluated_at = Timestamptz(null=True, default=None)

@@ -349,6 +349,19 @@ async def get_rfq(actor: Actor, rfq_id: str) -> dict[str, Any]:
 
 _OPEN_RFQS = "WHERE r.published_at IS NOT NULL AND r.cancelled_at IS NULL AND r.deadline > {}"
 
+# The distinct requirement sets of open RFQs, one index seek each (a loose index scan over
+# rfq_board_requirements) instead of reading every open RFQ: few sets exist, many RFQs share them.
+_OPEN_REQUIREMENT_SETS = (
+    "WITH RECURSIVE requirement_set(req) AS ("
+    "SELECT MIN(CAST(requirements AS TEXT)) FROM rfq WHERE published_at IS NOT NULL AND cancelled_at IS NULL "
+    "UNION ALL SELECT (SELECT MIN(CAST(r.requirements AS TEXT)) FROM rfq r WHERE r.published_at IS NOT NULL "
+    "AND r.cancelled_at IS NULL AND CAST(r.requirements AS TEXT) > s.req) "
+    "FROM requirement_set s WHERE s.req IS NOT NULL) "
+    "SELECT s.req FROM requirement_set s WHERE s.req IS NOT NULL AND EXISTS (SELECT 1 FROM rfq r "
+    "WHERE r.published_at IS NOT NULL AND r.cancelled_at IS NULL AND CAST(r.requirements AS TEXT) = s.req "
+    "AND r.deadline > {})"
+)
+
 
 async def board(
     now: dt.datetime,
@@ -362,35 +375,38 @@ async def board(
     once and the matching ones become one more condition of the query."""
     query = query or BoardQuery()
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    joins, where = "", _OPEN_RFQS
+    sqlite = Rfq._meta.db.engine_type == "sqlite"
+    where = page_where = _OPEN_RFQS
     args: list[Any] = [now]
     if query.terms:  # every word, as the start of a word: "valv" finds "válvulas"
-        if Rfq._meta.db.engine_type == "sqlite":
-            where += " AND r.id IN (SELECT rfq_id FROM rfq_search WHERE rfq_search MATCH {})"
+        if sqlite:
+            # The count looks up each match by its key; the page walks the board index in order and
+            # checks each entry's key against the matches ("+" keeps SQLite from doing it the other
+            # way round), so it stops after a page whether few or most RFQs match.
+            match = "r.search_key IN (SELECT rowid FROM rfq_search WHERE rfq_search MATCH {})"
+            where += f" AND {match}"
+            page_where += f" AND +{match}"
             args.append(" ".join(f'"{term}"*' for term in query.terms))
         else:
             where += " AND r.search_vector @@ to_tsquery('simple', {})"
+            page_where += " AND r.search_vector @@ to_tsquery('simple', {})"
             args.append(" & ".join(f"{term}:*" for term in query.terms))
+    filters = ""
     if query.currency:
-        where += " AND r.currency = {}"
+        filters += " AND r.currency = {}"
         args.append(query.currency)
     if query.country is not None:
-        joins = " JOIN organisation bo ON bo.id = r.buyer"
-        where += " AND bo.country = {}"
+        filters += " AND r.buyer IN (SELECT bo.id FROM organisation bo WHERE bo.country = {})"
         args.append(query.country.value)
     if query.closes_by is not None:
-        where += " AND r.deadline < {}"
+        filters += " AND r.deadline < {}"
         args.append(dt.datetime.combine(query.closes_by + dt.timedelta(days=1), dt.time(), dt.UTC))
     if query.cpv:
         # every code that starts with these digits: a range an index can answer on both databases
-        where += " AND r.id IN (SELECT i.rfq FROM rfq_item i WHERE i.cpv >= {} AND i.cpv < {})"
+        filters += " AND r.id IN (SELECT i.rfq FROM rfq_item i WHERE i.cpv >= {} AND i.cpv < {})"
         args += [query.cpv, query.cpv[:-1] + chr(ord(query.cpv[-1]) + 1)]
     if query.eligible_only and bidder is not None:
-        requirement_sets = await raw.rows(
-            Rfq,
-            f"SELECT DISTINCT CAST(r.requirements AS TEXT) AS req FROM rfq r{joins} {where}",  # noqa: S608
-            *args,
-        )
+        requirement_sets = await raw.rows(Rfq, _OPEN_REQUIREMENT_SETS, now)
         met = [
             row["req"]
             for row in requirement_sets
@@ -398,16 +414,18 @@ async def board(
         ]
         if not met:
             return [], 0
-        where += f" AND CAST(r.requirements AS TEXT) IN ({', '.join('{}' for _ in met)})"
+        filters += f" AND CAST(r.requirements AS TEXT) IN ({', '.join('{}' for _ in met)})"
         args += met
+    where += filters
+    page_where += filters
     # Every piece of SQL spliced in below is fixed text of this function; values travel as {} args.
-    total = await raw.first(Rfq, f"SELECT COUNT(*) AS n FROM rfq r{joins} {where}", *args)  # noqa: S608
+    total = await raw.first(Rfq, f"SELECT COUNT(*) AS n FROM rfq r {where}", *args)  # noqa: S608
     order = "r.published_at DESC, r.id DESC" if query.sort is BoardSort.NEWEST else "r.deadline, r.id"
     rows = await raw.rows(
         Rfq,
         "SELECT r.id, r.title, r.language, r.translations, r.currency, r.deadline, r.published_at, "  # noqa: S608
         "o.legal_name AS buyer_name "
-        f"FROM rfq r JOIN organisation o ON o.id = r.buyer{joins} {where} ORDER BY {order} "
+        f"FROM rfq r JOIN organisation o ON o.id = r.buyer {page_where} ORDER BY {order} "
         f"LIMIT {per_page} OFFSET {(max(1, page) - 1) * per_page}",
         *args,
     )
