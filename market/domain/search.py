@@ -36,11 +36,20 @@ def fold(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", plain).split())
 
 
+def cpv_word(code: str) -> str:
+    """The word the search text holds for an item's CPV code (or the first digits of one), so a
+    CPV filter is a prefix search of the full-text index: ``cpv343`` finds ``cpv34300000``, and a
+    title's "343" does not."""
+    return f"cpv{code}"
+
+
 def search_text(title: str, description: str, items: list[dict[str, str]]) -> str:
-    """What a board search looks through: title, description, item descriptions and CPV codes."""
+    """What a board search looks through: title, description, item descriptions and CPV codes
+    (as typed, and as a :func:`cpv_word` for the CPV filter)."""
     parts = [title, description]
     for item in items:
-        parts += [item.get("description", ""), item.get("cpv", "")]
+        code = item.get("cpv", "")
+        parts += [item.get("description", ""), code, cpv_word(code) if code else ""]
     return fold(" ".join(parts))
 
 

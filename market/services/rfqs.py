@@ -59,7 +59,7 @@ from market.domain.rfq import (
     status,
     validate_bid,
 )
-from market.domain.search import BoardQuery, BoardSort, parse_board_query, search_text
+from market.domain.search import BoardQuery, BoardSort, cpv_word, parse_board_query, search_text
 from market.services import audit
 from market.services.certificates import Upload, safe_filename, sniff
 from market.services.context import ServiceContext, load_by_id, parse_id
@@ -378,7 +378,9 @@ async def board(
     sqlite = Rfq._meta.db.engine_type == "sqlite"
     where = page_where = _OPEN_RFQS
     args: list[Any] = [now]
-    if query.terms:  # every word, as the start of a word: "valv" finds "válvulas"
+    # every word, as the start of a word ("valv" finds "válvulas"); a CPV prefix is the start of a CPV word
+    words = query.terms + ([cpv_word(query.cpv)] if query.cpv else [])
+    if words:
         if sqlite:
             # The count looks up each match by its key; the page walks the board index in order and
             # checks each entry's key against the matches ("+" keeps SQLite from doing it the other
@@ -386,11 +388,11 @@ async def board(
             match = "r.search_key IN (SELECT rowid FROM rfq_search WHERE rfq_search MATCH {})"
             where += f" AND {match}"
             page_where += f" AND +{match}"
-            args.append(" ".join(f'"{term}"*' for term in query.terms))
+            args.append(" ".join(f'"{word}"*' for word in words))
         else:
             where += " AND r.search_vector @@ to_tsquery('simple', {})"
             page_where += " AND r.search_vector @@ to_tsquery('simple', {})"
-            args.append(" & ".join(f"{term}:*" for term in query.terms))
+            args.append(" & ".join(f"{word}:*" for word in words))
     filters = ""
     if query.currency:
         filters += " AND r.currency = {}"
@@ -401,10 +403,6 @@ async def board(
     if query.closes_by is not None:
         filters += " AND r.deadline < {}"
         args.append(dt.datetime.combine(query.closes_by + dt.timedelta(days=1), dt.time(), dt.UTC))
-    if query.cpv:
-        # every code that starts with these digits: a range an index can answer on both databases
-        filters += " AND r.id IN (SELECT i.rfq FROM rfq_item i WHERE i.cpv >= {} AND i.cpv < {})"
-        args += [query.cpv, query.cpv[:-1] + chr(ord(query.cpv[-1]) + 1)]
     if query.eligible_only and bidder is not None:
         requirement_sets = await raw.rows(Rfq, _OPEN_REQUIREMENT_SETS, now)
         met = [

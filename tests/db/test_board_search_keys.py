@@ -1,5 +1,6 @@
 """SQLite's full-text index is keyed by ``rfq.search_key`` (migration 0026): RFQs written before the
-migration are found after it, and the key follows new RFQs, edited texts, deletions and a VACUUM."""
+migration are found after it, and the key follows new RFQs, edited texts, deletions and a VACUUM.
+Their items' CPV codes become words of the search text (migration 0027) for the CPV filter."""
 
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ async def open_rfq(engine: Engine, buyer: uuid.UUID, text: str) -> uuid.UUID:
     return rfq
 
 
-async def found(word: str) -> tuple[set[str], int]:
-    rows, total = await board(NOW, parse_board_query({"q": word}))
+async def found(word: str = "", cpv: str = "") -> tuple[set[str], int]:
+    rows, total = await board(NOW, parse_board_query({"q": word, "cpv": cpv}))
     return {str(row["id"]) for row in rows}, total
 
 
@@ -64,10 +65,20 @@ async def test_search_keys_survive_the_backfill_new_rfqs_edits_deletions_and_vac
             NOW,
             NOW,
         )
-        before = await open_rfq(engine, buyer, "valvulas de acero")
+        before = await open_rfq(engine, buyer, "valvulas de acero 42131000")
+        await sql(
+            engine,
+            "INSERT INTO rfq_item (id, rfq, position, description, quantity, unit, cpv, delivery_place, lot) "
+            "VALUES ({}, {}, 1, 'Valve', '10', 'pieces', '42131000', '', '')",
+            uuid.uuid4(),
+            before,
+        )
         await migrate(engine)
 
         assert await found("valv") == ({str(before)}, 1)  # written before the keys, found after
+        assert await found(cpv="4213") == ({str(before)}, 1)  # its item's code became a CPV word
+        assert await found(cpv="4212") == (set(), 0)
+        assert await found("4213") == ({str(before)}, 1)  # the code as typed is still a word
         after = await open_rfq(engine, buyer, "cadeiras de madeira")
         assert await found("cadeiras") == ({str(after)}, 1)
         assert await found("de") == ({str(before), str(after)}, 2)
@@ -86,5 +97,7 @@ async def test_search_keys_survive_the_backfill_new_rfqs_edits_deletions_and_vac
         assert await found("bombas") == ({str(after)}, 1)
         third = await open_rfq(engine, buyer, "bombas de agua")
         assert await found("bombas") == ({str(after), str(third)}, 2)
+        await open_rfq(engine, buyer, "modelo 42131000")  # the digits in a title, no item with that code
+        assert await found(cpv="4213") == (set(), 0)  # (the RFQ with that item was deleted above)
     finally:
         await stop_engine(engine)

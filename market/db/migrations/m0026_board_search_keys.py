@@ -7,7 +7,7 @@ VERSION = "1.38.0"
 DESCRIPTION = (
     "Board search without per-row lookups: on SQLite the full-text index is keyed by an integer the "
     "RFQ keeps (search_key) instead of its uuid, and the board indexes carry that key; on both "
-    "databases an index of requirement sets, one of item codes with their RFQ, and no index of every "
+    "databases an index of requirement sets and no index of every "
     "RFQ's deadline (the board's partial indexes answer every query by deadline)."
 )
 
@@ -21,7 +21,8 @@ SQLITE = [
     "ALTER TABLE rfq ADD COLUMN search_key INTEGER",
     "UPDATE rfq SET search_key = rowid",
     "CREATE UNIQUE INDEX rfq_search_key ON rfq (search_key)",
-    f"CREATE INDEX rfq_board_search ON rfq (search_key, deadline) {OPEN}",
+    # A search's count, from the index alone also with a buyer's country or a currency.
+    f"CREATE INDEX rfq_board_search ON rfq (search_key, deadline, buyer, currency) {OPEN}",
     "CREATE VIRTUAL TABLE rfq_search USING fts5(body, tokenize = 'unicode61')",
     "INSERT INTO rfq_search (rowid, body) SELECT search_key, search_text FROM rfq",
     "CREATE TRIGGER rfq_search_insert AFTER INSERT ON rfq BEGIN "
@@ -40,9 +41,6 @@ SQLITE = [
 BOTH = [
     # "Only eligible" lists the distinct requirement sets by skipping from one to the next.
     f"CREATE INDEX rfq_board_requirements ON rfq ((CAST(requirements AS TEXT)), deadline) {OPEN}",
-    # A CPV prefix finds its RFQs from the index alone.
-    "DROP INDEX rfq_item_cpv",
-    "CREATE INDEX rfq_item_cpv ON rfq_item (cpv, rfq)",
 ]
 
 

@@ -12,7 +12,7 @@ from market.domain.search import BoardSort, fold, parse_board_query, search_term
 def test_folding_drops_case_accents_and_punctuation() -> None:
     assert fold("  Válvulas DE acero—inoxidable, ÇÃO!  ") == "valvulas de acero inoxidable cao"
     assert search_text("Peças", "Aço 1045", [{"description": "Kit de fixação", "cpv": "34300000"}]) == (
-        "pecas aco 1045 kit de fixacao 34300000"
+        "pecas aco 1045 kit de fixacao 34300000 cpv34300000"
     )
 
 
