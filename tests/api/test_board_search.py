@@ -76,6 +76,10 @@ async def test_board_filters_and_order(client, ctx, clock) -> None:
     assert (await titles(client, me, sort="newest"))[0] == "Peças só para o Brasil"
     page = (await client.get("/api/v1/rfqs", params={"per_page": 1, "page": 2}, headers=bearer(me))).json()
     assert page["total"] == 4 and [r["title"] for r in page["items"]] == ["Válvulas de acero inoxidable"]
+    past = (await client.get("/api/v1/rfqs", params={"per_page": 3, "page": 3}, headers=bearer(me))).json()
+    assert past["items"] == [] and past["total"] == 4  # past the last page: still the number found
+    none = (await client.get("/api/v1/rfqs", params={"q": "nada"}, headers=bearer(me))).json()
+    assert none["items"] == [] and none["total"] == 0
 
 
 async def test_bad_filters_are_refused_with_the_reason(client, ctx) -> None:
