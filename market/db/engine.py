@@ -237,10 +237,19 @@ def build_engine(settings: Settings) -> Engine:
     return MarketPostgresEngine(config={"dsn": settings.database_url})
 
 
+async def _session_kept(connection: asyncpg.Connection) -> None:
+    """What asyncpg runs on a connection given back to the pool, after rolling back a transaction
+    left open: nothing. Its default sends a reset query (advisory locks, cursors, LISTEN, SET), one
+    more trip to the server per query outside a transaction; the marketplace changes none of that
+    session state (locks and settings it takes are the transaction's own)."""
+
+
 async def start_engine(engine: Engine, settings: Settings) -> None:
     """Open pools where the engine has them."""
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=settings.postgres_pool_size)
+        await engine.start_connection_pool(
+            min_size=1, max_size=settings.postgres_pool_size, reset=_session_kept
+        )
 
 
 async def stop_engine(engine: Engine) -> None:
