@@ -33,12 +33,22 @@ async def append_many(
     of the change they record."""
     if not records:
         return []
+    # One writer at a time extends the chain, from reading its head until committing: on PostgreSQL
+    # the head row's lock; SQLite's IMMEDIATE transaction already is the only writer.
+    read_head = "SELECT seq, hash FROM audit_head WHERE id = 1"
+    if isinstance(ctx.engine, PostgresEngine):
+        read_head += " FOR UPDATE"
     async with ctx.transaction():
-        if isinstance(ctx.engine, PostgresEngine):
-            # One writer at a time extends the chain (SQLite's IMMEDIATE transaction already is one).
-            await ctx.engine.run_ddl("LOCK TABLE audit_head IN EXCLUSIVE MODE")
-        head = await raw.first(AuditHead, "SELECT seq, hash FROM audit_head WHERE id = 1")
-        seq, previous = (head["seq"], head["hash"]) if head else (0, GENESIS)
+        head = await raw.first(AuditHead, read_head)
+        if head is None:  # the first entry ever: a head to lock (concurrent first writers wait for it)
+            await raw.rows(
+                AuditHead,
+                "INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, {}) ON CONFLICT (id) DO NOTHING",
+                GENESIS,
+            )
+            head = await raw.first(AuditHead, read_head)
+            assert head is not None
+        seq, previous = head["seq"], head["hash"]
         now = ctx.now()
         entries = []
         for action, subject, details in records:
@@ -58,12 +68,9 @@ async def append_many(
                 *values,
             )
         last = entries[-1]
-        if head:
-            await raw.rows(
-                AuditHead, "UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", last.seq, last.hash
-            )
-        else:
-            await AuditHead.insert(AuditHead(id=1, seq=last.seq, hash=last.hash))
+        await raw.rows(
+            AuditHead, "UPDATE audit_head SET seq = {}, hash = {} WHERE id = 1", last.seq, last.hash
+        )
     return entries
 
 

@@ -21,9 +21,12 @@ async def test_entries_chain_and_verify(ctx, clock) -> None:
 
 
 async def test_concurrent_appends_keep_one_unbroken_chain(ctx) -> None:
-    await asyncio.gather(*(audit.append(ctx, "u", "bid.read", f"rfq-{i}", {}) for i in range(40)))
+    """From an empty trail (no head to lock yet: PostgreSQL locks the table) and after it (the
+    head's row)."""
+    for _ in range(2):
+        await asyncio.gather(*(audit.append(ctx, "u", "bid.read", f"rfq-{i}", {}) for i in range(40)))
     result = await audit.verify()
-    assert result.entries == 40 and result.problem is None
+    assert result.entries == 80 and result.problem is None
 
 
 async def test_many_entries_at_once_continue_the_chain(ctx) -> None:
