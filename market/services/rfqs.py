@@ -375,13 +375,12 @@ async def board(
     once and the matching ones become one more condition of the query."""
     query = query or BoardQuery()
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    sqlite = Rfq._meta.db.engine_type == "sqlite"
     where = page_where = _OPEN_RFQS
     args: list[Any] = [now]
     # every word, as the start of a word ("valv" finds "válvulas"); a CPV prefix is the start of a CPV word
     words = query.terms + ([cpv_word(query.cpv)] if query.cpv else [])
     if words:
-        if sqlite:
+        if Rfq._meta.db.engine_type == "sqlite":
             # The count looks up each match by its key; the page walks the board index in order and
             # checks each entry's key against the matches ("+" keeps SQLite from doing it the other
             # way round), so it stops after a page whether few or most RFQs match.
@@ -390,8 +389,9 @@ async def board(
             page_where += f" AND +{match}"
             args.append(" ".join(f'"{word}"*' for word in words))
         else:
-            where += " AND r.search_vector @@ to_tsquery('simple', {})"
-            page_where += " AND r.search_vector @@ to_tsquery('simple', {})"
+            match = "r.search_vector @@ to_tsquery('simple', {})"
+            where += f" AND {match}"
+            page_where += f" AND {match}"
             args.append(" & ".join(f"{word}:*" for word in words))
     filters = ""
     if query.currency:

@@ -7,8 +7,8 @@ VERSION = "1.38.0"
 DESCRIPTION = (
     "Board search without per-row lookups: on SQLite the full-text index is keyed by an integer the "
     "RFQ keeps (search_key) instead of its uuid, and the board indexes carry that key; on both "
-    "databases an index of requirement sets and no index of every "
-    "RFQ's deadline (the board's partial indexes answer every query by deadline)."
+    "databases an index of requirement sets, and no longer one of every RFQ's deadline (the "
+    "board's partial indexes answer every query by deadline)."
 )
 
 OPEN = "WHERE published_at IS NOT NULL AND cancelled_at IS NULL"
