@@ -3,6 +3,11 @@ with several processes, Redis) answers — and says which part is not."""
 
 from __future__ import annotations
 
+import gc
+
+from litestar.testing import AsyncTestClient
+
+from market.app import create_app
 from market.db.engine import build_engine
 from market.settings import Settings
 from market.shared import SharedState
@@ -32,3 +37,13 @@ async def test_not_ready_when_the_shared_state_does_not_answer(app, client) -> N
         ctx.engine = working
     assert answer.status_code == 503
     assert answer.json() == {"status": "unavailable", "checks": {"database": False, "shared_state": True}}
+
+
+async def test_a_started_app_keeps_its_long_lived_objects_out_of_the_collectors_walks(settings) -> None:
+    """A full collection walked every object of the app while requests waited; startup freezes
+    what exists by then, shutdown thaws it (so another app in the same process is not kept)."""
+    assert gc.get_freeze_count() == 0
+    async with AsyncTestClient(create_app(settings)) as client:
+        assert gc.get_freeze_count() > 10_000
+        assert (await client.get("/health")).status_code == 200
+    assert gc.get_freeze_count() == 0
