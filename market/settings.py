@@ -46,9 +46,7 @@ class Settings(BaseSettings):
     login_throttle_free_attempts: int = Field(default=5, ge=1)
     login_throttle_max_delay_seconds: int = Field(default=60, ge=1)
     sqlite_readers: int = Field(default=4, ge=1, le=32)
-    # About as many as the requests one process serves at once: a request that finds none free
-    # waits again at each of its queries (at 32 clients, 10 gave the board search p99 ~120 ms, 20 ~70).
-    postgres_pool_size: int = Field(default=20, ge=1, le=100)
+    postgres_pool_size: int = Field(default=10, ge=1, le=100)
     default_locale: Literal["en", "es", "pt"] = "en"
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = Field(
