@@ -9,6 +9,7 @@ authentication), which no search can beat.
 
     .venv/bin/python bench/board_search.py [--rfqs 10000] [--clients 32] [--requests 640] [--sqlite-only]
         [--workers N]   # PostgreSQL served by N processes sharing Redis, as production runs
+        [--pool 20]     # PostgreSQL connections per process: about the clients one process serves
 """
 
 from __future__ import annotations
@@ -266,6 +267,9 @@ def main() -> None:
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--workers", type=int, default=1, help="PostgreSQL only: N processes sharing Redis")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    parser.add_argument(
+        "--pool", type=int, default=20, help="PostgreSQL connections per process (MARKET_POSTGRES_POOL_SIZE)"
+    )
     args = parser.parse_args()
     print(f"{machine()} · {args.clients} clients, {args.requests} requests per shape\n")
     if args.workers == 1:
@@ -275,9 +279,9 @@ def main() -> None:
             return
     url = fresh_postgres(args.postgres, "market_board")
     if url is not None:
-        shared = (
-            {"MARKET_REDIS_URL": args.redis, "MARKET_REDIS_NAMESPACE": "board"} if args.workers > 1 else {}
-        )
+        shared = {"MARKET_POSTGRES_POOL_SIZE": str(args.pool)}
+        if args.workers > 1:
+            shared |= {"MARKET_REDIS_URL": args.redis, "MARKET_REDIS_NAMESPACE": "board"}
         run_case("PostgreSQL", url, args.rfqs, args.clients, args.requests, args.workers, shared)
 
 
