@@ -64,7 +64,7 @@ from market.services import audit
 from market.services.certificates import Upload, safe_filename, sniff
 from market.services.context import ServiceContext, load_by_id, parse_id
 from market.services.notifications import notify, notify_many
-from market.services.readiness import passport, passports
+from market.services.readiness import passports
 from market.services.seats import claim_seats, release_seats, solo_holder
 
 ACTIVE, SUPERSEDED, WITHDRAWN = "active", "superseded", "withdrawn"
@@ -443,14 +443,30 @@ async def board(
     return rows, total
 
 
+PASSPORT_BATCH = 500
+
+
+async def _passports_of_firms(firm_ids: list[uuid.UUID]) -> dict[str, Passport]:
+    """The passports of these firms by id (as the gate reads them), a few hundred firms per query;
+    a firm that does not exist has none."""
+    ids = list(dict.fromkeys(firm_ids))
+    found: dict[str, Passport] = {}
+    for batch in raw.batches(ids, PASSPORT_BATCH):
+        firms = await raw.rows(
+            Organisation,
+            f"SELECT id, country FROM organisation WHERE id IN ({raw.marks(batch)})",  # noqa: S608
+            *batch,
+        )
+        found |= await passports(firms)
+    return found
+
+
 async def _passport_of(actor: Actor) -> Passport:
     """The passport of the actor's own firm, as the gate reads it."""
-    firm = await raw.first(
-        Organisation, "SELECT id, country FROM organisation WHERE id = {}", uuid.UUID(actor.organisation_id)
-    )
-    if firm is None:
+    found = await _passports_of_firms([uuid.UUID(actor.organisation_id)])
+    if actor.organisation_id not in found:
         raise NotFound("organisation")
-    return await passport(firm)
+    return found[actor.organisation_id]
 
 
 async def search_board(
@@ -944,23 +960,6 @@ def takers(entry: dict[str, Any]) -> list[str]:
     return [entry["bidder"], *(m["organisation"] for m in entry.get("members", []))]
 
 
-PASSPORT_BATCH = 500
-
-
-async def _passports_of_bidders(bidders: list[uuid.UUID]) -> dict[str, Passport]:
-    """The passports of the bidding firms, a few hundred firms per query."""
-    ids = list(dict.fromkeys(bidders))
-    found: dict[str, Passport] = {}
-    for batch in raw.batches(ids, PASSPORT_BATCH):
-        firms = await raw.rows(
-            Organisation,
-            f"SELECT id, country FROM organisation WHERE id IN ({raw.marks(batch)})",  # noqa: S608
-            *batch,
-        )
-        found |= await passports(firms)
-    return found
-
-
 async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[dict[str, Any]]:
     """Score the opened bids by the weights published with the RFQ, lot by lot (each bid on the
     lots it covers, by its total for that lot); quality is each bidder's readiness level now.
@@ -974,7 +973,7 @@ async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[
             )
         bids = [bid for bid in await _active_bids(rfq["id"]) if bid["counts"]]
         items = await _priced_items(rfq["id"])
-        found_passports = await _passports_of_bidders([bid["bidder"] for bid in bids])
+        found_passports = await _passports_of_firms([bid["bidder"] for bid in bids])
         candidates = []
         for bid in bids:
             found = found_passports[str(bid["bidder"])]
