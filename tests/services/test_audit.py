@@ -21,8 +21,8 @@ async def test_entries_chain_and_verify(ctx, clock) -> None:
 
 
 async def test_concurrent_appends_keep_one_unbroken_chain(ctx) -> None:
-    """From an empty trail (no head to lock yet: PostgreSQL locks the table) and after it (the
-    head's row)."""
+    """From an empty trail (no head row yet: the first writers make it, the others wait for it)
+    and after it (the head's row lock)."""
     for _ in range(2):
         await asyncio.gather(*(audit.append(ctx, "u", "bid.read", f"rfq-{i}", {}) for i in range(40)))
     result = await audit.verify()
