@@ -40,8 +40,10 @@ class FixedClock:
 
 
 def _postgres_url_for(base: str, worker: str) -> str:
+    """A database per worker; MARKET_TEST_DB_PREFIX keeps two checkouts' runs on one server apart."""
+    prefix = os.environ.get("MARKET_TEST_DB_PREFIX", "market_test")
     parts = urlsplit(base)
-    return urlunsplit(parts._replace(path=f"/market_test_{worker}"))
+    return urlunsplit(parts._replace(path=f"/{prefix}_{worker}"))
 
 
 async def _recreate_postgres_database(base: str, name: str) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,64 +19,86 @@ from market.domain.organisations import OrganisationKind
 from market.services.accounts import create_user
 from market.services.context import ServiceContext
 from market.services.organisations import create_organisation
+from market.settings import PROJECT_ROOT
 
 PASSWORD = "correct horse battery staple 42"
 _rnd = random.Random()
 _counter = itertools.count(1)
-_issued: set[str] = set()
 
 
-def _unique(make: Callable[[], str]) -> Callable[[], str]:
-    """Never hand out the same tax id twice in one test run (the RUC space is small)."""
+def _fixture_tax_ids() -> frozenset[str]:
+    """Every tax id written in the fixtures (the demo firms), compacted to its digits."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "tax_id" and isinstance(value, str):
+                    found.add(re.sub(r"\D", "", value))
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    for path in (PROJECT_ROOT / "fixtures").rglob("*.json"):
+        walk(json.loads(path.read_text(encoding="utf-8")))
+    return frozenset(found)
+
+
+_TAKEN = _fixture_tax_ids()
+
+
+def _sequence(first: int, make: Callable[[int], str | None]) -> Callable[[], str]:
+    """Tax ids unique by construction: ``make`` turns the next number of a counter into an id (or
+    None when that number has no valid check digit); ids the fixtures use are skipped. Each test
+    process has its own databases, so a counter per process never repeats an id in one."""
+    numbers = itertools.count(first)
 
     def maker() -> str:
         while True:
-            value = make()
-            if value not in _issued:
-                _issued.add(value)
+            value = make(next(numbers))
+            if value is not None and re.sub(r"\D", "", value) not in _TAKEN:
                 return value
 
     maker.__name__ = make.__name__
     return maker
 
 
-@_unique
-def valid_cuit() -> str:
-    while True:
-        base = f"30{_rnd.randrange(10**7, 10**8)}"
-        number = base + cuit.calc_check_digit(base)
-        if cuit.is_valid(number):
-            return cuit.format(number)
+def _cuit(n: int) -> str | None:
+    base = f"30{n:08d}"
+    number = base + cuit.calc_check_digit(base)
+    return cuit.format(number) if cuit.is_valid(number) else None
 
 
-@_unique
-def valid_cnpj() -> str:
-    base = f"{_rnd.randrange(10**7, 10**8)}0001"
+def _cnpj(n: int) -> str | None:
+    base = f"{n:08d}0001"
     return cnpj.format(base + cnpj.calc_check_digits(base))
+
+
+def _ruc(n: int) -> str | None:
+    base = f"80{n:06d}"
+    number = base + ruc.calc_check_digit(base)
+    return ruc.format(number) if ruc.is_valid(number) else None
+
+
+def _rut(n: int) -> str | None:
+    base = f"21{n:06d}001"
+    number = base + rut.calc_check_digit(base)
+    return rut.format(number) if rut.is_valid(number) else None
+
+
+# The counters start above the few ids typed by hand in tests ("21-100342-001-8", …).
+valid_cuit = _sequence(20_000_000, _cuit)
+valid_cnpj = _sequence(20_000_000, _cnpj)
+valid_ruc = _sequence(200_000, _ruc)
+valid_rut = _sequence(200_000, _rut)
 
 
 def invalid_cnpj() -> str:
     valid = cnpj.compact(valid_cnpj())
     wrong_last = str((int(valid[-1]) + 1) % 10)
     return cnpj.format(valid[:-1] + wrong_last)
-
-
-@_unique
-def valid_ruc() -> str:
-    while True:
-        base = f"80{_rnd.randrange(10**5, 10**6)}"
-        number = base + ruc.calc_check_digit(base)
-        if ruc.is_valid(number):
-            return ruc.format(number)
-
-
-@_unique
-def valid_rut() -> str:
-    while True:
-        base = f"21{_rnd.randrange(10**5, 10**6)}001"
-        number = base + rut.calc_check_digit(base)
-        if rut.is_valid(number):
-            return rut.format(number)
 
 
 def profile(country: str = "AR", **overrides: Any) -> dict[str, Any]:
