@@ -7,14 +7,24 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
 from market.domain.audit import canonical
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector
+from market.domain.money import (
+    CURRENCIES,
+    MAX_UNIT_PRICE,
+    AboveMaximum,
+    Money,
+    example_price,
+    smallest,
+    total,
+    unit_price,
+)
 
-CURRENCIES = ("ARS", "BRL", "PYG", "UYU", "USD")
+__all__ = ["CURRENCIES"]  # re-exported: the RFQ currencies live with money
 #: The shortest time between publication and deadline, so suppliers have a real chance to bid.
 MIN_BIDDING_PERIOD = dt.timedelta(hours=24)
 DEFAULT_STANDSTILL = dt.timedelta(days=10)
@@ -186,10 +196,14 @@ def _price_given(raw_prices: Mapping[str, Any], item_id: str) -> bool:
     return str(raw_prices.get(item_id, "")).strip() != ""
 
 
-def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any]) -> dict[str, Any]:
+def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any], currency: str) -> dict[str, Any]:
     """A priced line for every item of each lot bid on (every item when there are no lots; a lot
-    counts as bid on when any of its items has a price), positive decimal prices, lead time and
-    validity in days. ``lots`` in the result lists the lots bid on (empty without lots)."""
+    counts as bid on when any of its items has a price), unit prices in the RFQ's ``currency``, lead
+    time and validity in days. ``lots`` in the result lists the lots bid on (empty without lots).
+
+    A price is rounded once, to the currency's minor units, before it is checked: it must then be
+    at least the currency's smallest amount (0.004 USD is 0.00 and refused) and at most
+    ``MAX_UNIT_PRICE``; each lot's total, rounded once too, is never zero."""
     errors = FieldCollector()
     raw_prices = raw.get("prices") or {}
     if not isinstance(raw_prices, Mapping):
@@ -210,12 +224,29 @@ def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any]) -> dict[st
         value = str(raw_prices.get(item.id, "")).strip().replace(",", ".")
         try:
             price = Decimal(value)
-            if not price.is_finite() or price <= 0 or price > Decimal("1e12"):
-                raise ValueError(value)
-            prices[item.id] = format(price.quantize(Decimal("0.01")), "f")
+            prices[item.id] = unit_price(price, currency).text  # rounded once, then checked
+        except AboveMaximum:
+            errors.add(
+                f"prices.{item.id}",
+                "bid.price_invalid",
+                N_("Enter a unit price of at most %(maximum)s."),
+                maximum=f"{MAX_UNIT_PRICE:f} {currency}",
+            )
         except (ArithmeticError, ValueError):
             errors.add(
-                f"prices.{item.id}", "bid.price_invalid", N_("Enter a unit price above zero, like 12.50.")
+                f"prices.{item.id}",
+                "bid.price_invalid",
+                N_("Enter a unit price of at least %(minimum)s, like %(example)s."),
+                minimum=str(smallest(currency)),
+                example=example_price(currency),
+            )
+    for lot, lot_total in lot_totals(items, prices, currency).items():
+        if not lot_total.is_positive():  # only with quantities below one unit
+            errors.add(
+                f"lots.{lot}" if lot != WHOLE else "prices",
+                "bid.total_too_small",
+                N_("The total must come to at least %(minimum)s; check the prices."),
+                minimum=str(smallest(currency)),
             )
     for name, low, high in (("lead_time_days", 1, 730), ("validity_days", 1, 365)):
         try:
@@ -243,13 +274,19 @@ def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any]) -> dict[st
     }
 
 
-def lot_totals(items: Sequence[PricedItem], prices: Mapping[str, str]) -> dict[str, Decimal]:
-    """Price times quantity summed per lot, for the lots the prices cover (``WHOLE`` without lots)."""
-    totals: dict[str, Decimal] = {}
+def lot_totals(items: Sequence[PricedItem], prices: Mapping[str, str], currency: str) -> dict[str, Money]:
+    """Price times quantity summed per lot, for the lots the prices cover (``WHOLE`` without lots),
+    each total rounded once to the currency's minor units. Prices are read as sealed (bids from
+    before the rounding by currency may carry two decimals in PYG); unreadable ones count as zero."""
+    lines: dict[str, list[tuple[Decimal, Decimal]]] = {}
     for item in items:
         if item.id in prices:
-            totals[item.lot] = totals.get(item.lot, Decimal(0)) + Decimal(prices[item.id]) * item.quantity
-    return totals
+            try:
+                price = Decimal(str(prices[item.id]))
+            except ArithmeticError:
+                price = Decimal(0)
+            lines.setdefault(item.lot, []).append((price if price.is_finite() else Decimal(0), item.quantity))
+    return {lot: total(found, currency) for lot, found in lines.items()}
 
 
 # -- lots -----------------------------------------------------------------------------------------
@@ -312,11 +349,18 @@ class AwardCriteria:
 @dataclass(frozen=True)
 class BidForEvaluation:
     bid_id: str
-    total_price: Decimal  # of the lot evaluated
+    total_price: Decimal  # of the lot evaluated, at the currency's minor units (``lot_totals``)
     lead_time_days: int
     quality_level: int  # the bidder's readiness level, 0-4
     received_at: dt.datetime
     lot: str = WHOLE
+
+    @property
+    def rankable(self) -> bool:
+        """A bid the evaluation can score: a total above zero and a lead time of a day or more.
+        Every bid ``validate_bid`` accepts is; a bid stored before prices were checked at the
+        currency's minor units may carry a total of 0.00, and is left out of the ranking."""
+        return self.total_price.is_finite() and self.total_price > 0 and self.lead_time_days >= 1
 
 
 @dataclass(frozen=True)
@@ -331,39 +375,55 @@ class Ranked:
     lot: str = WHOLE
 
 
+#: Scores are percentages shown with two decimals (not money).
+SCORE_STEP = Decimal("0.01")
+_HUNDRED = Decimal(100)
+
+
+def _score(best: Decimal, own: Decimal) -> Decimal:
+    """100 for the best figure, proportionally less for a larger one (``0 < best <= own``)."""
+    return min(_HUNDRED, _HUNDRED * best / own)
+
+
 def evaluate(criteria: AwardCriteria, bids: Sequence[BidForEvaluation]) -> list[Ranked]:
     """Score each bid by the published weights against the other bids on the same lot; rank
-    within each lot by score, ties to the earlier receipt. Lots come in the order first seen."""
+    within each lot by score, ties to the earlier receipt (then the bid id, so the order is always
+    the same). Lots come in the order first seen; a lot without rankable bids has no ranking.
+    Scores are from 0 to 100. Never raises on bids ``validate_bid`` accepted: unrankable ones
+    (see ``BidForEvaluation.rankable``) are left out rather than divided by."""
     ranked: list[Ranked] = []
-    q = Decimal("0.01")
-    for lot in dict.fromkeys(bid.lot for bid in bids):
-        competing = [bid for bid in bids if bid.lot == lot]
-        cheapest = min(b.total_price for b in competing)
-        fastest = min(b.lead_time_days for b in competing)
-        scored = []
-        for bid in competing:
-            price = Decimal(100) * cheapest / bid.total_price
-            lead = Decimal(100) * Decimal(fastest) / Decimal(bid.lead_time_days)
-            quality = Decimal(100) * Decimal(bid.quality_level) / Decimal(4)
-            total = (
-                price * criteria.price + lead * criteria.lead_time + quality * criteria.quality
-            ) / Decimal(100)
-            scored.append(
-                (
-                    total.quantize(q),
-                    bid.received_at,
-                    bid.bid_id,
-                    price.quantize(q),
-                    lead.quantize(q),
-                    quality.quantize(q),
-                    bid.total_price,
+    rankable = [bid for bid in bids if bid.rankable]
+    with localcontext() as context:
+        context.prec = 60  # totals reach 1e26 with cents; ratios of them stay exact enough
+        context.rounding = ROUND_HALF_UP
+        for lot in dict.fromkeys(bid.lot for bid in rankable):
+            competing = [bid for bid in rankable if bid.lot == lot]
+            cheapest = min(b.total_price for b in competing)
+            fastest = min(b.lead_time_days for b in competing)
+            scored = []
+            for bid in competing:
+                price = _score(cheapest, bid.total_price)
+                lead = _score(Decimal(fastest), Decimal(bid.lead_time_days))
+                quality = _HUNDRED * Decimal(min(max(bid.quality_level, 0), 4)) / Decimal(4)
+                total = (
+                    price * criteria.price + lead * criteria.lead_time + quality * criteria.quality
+                ) / _HUNDRED
+                scored.append(
+                    (
+                        total.quantize(SCORE_STEP),
+                        bid.received_at,
+                        bid.bid_id,
+                        price.quantize(SCORE_STEP),
+                        lead.quantize(SCORE_STEP),
+                        quality.quantize(SCORE_STEP),
+                        bid.total_price,
+                    )
                 )
-            )
-        scored.sort(key=lambda s: (-s[0], s[1], s[2]))
-        ranked += [
-            Ranked(bid_id, rank, total, price, lead, quality, amount, lot)
-            for rank, (total, _at, bid_id, price, lead, quality, amount) in enumerate(scored, start=1)
-        ]
+            scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+            ranked += [
+                Ranked(bid_id, rank, total, price, lead, quality, amount, lot)
+                for rank, (total, _at, bid_id, price, lead, quality, amount) in enumerate(scored, start=1)
+            ]
     return ranked
 
 

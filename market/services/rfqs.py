@@ -27,6 +27,7 @@ from market.domain.accounts import Actor
 from market.domain.consortium import Member, MemberStatus, bid_items, confirmed_members, joint_bid_counts
 from market.domain.eligibility import Passport, check_eligibility, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
+from market.domain.money import Money
 from market.domain.organisations import CPV_CODE, OrganisationKind
 from market.domain.performance import awarded_parts
 from market.domain.readiness import assess_level
@@ -539,15 +540,15 @@ async def submit_bid(
     items = await _priced_items(rfq["id"])
     if joint is not None:
         items = bid_items(joint.lots, items)
-    content = validate_bid(items, raw_bid)
+    content = validate_bid(items, raw_bid, rfq["currency"])
     if joint is not None:
         content["consortium"] = {"id": str(joint.consortium), "members": joint.split}
     documents = _check_bid_files(ctx, files)
     content["attachments"] = [{k: d[k] for k in ("name", "sha256", "size")} for d in documents]
-    total = sum(lot_totals(items, content["prices"]).values(), Decimal(0))
+    total = sum(lot_totals(items, content["prices"], rfq["currency"]).values(), Money.zero(rfq["currency"]))
     bidder_passport = await _passport_of(actor) if joint is None else None
     bid_id = uuid.uuid4()
-    sealed = {"rfq": str(rfq["id"]), "bidder": str(bidder), **content, "total_price": format(total, "f")}
+    sealed = {"rfq": str(rfq["id"]), "bidder": str(bidder), **content, "total_price": total.text}
     digest = bid_hash(sealed)
     try:
         async with ctx.transaction():
@@ -578,7 +579,7 @@ async def submit_bid(
                 bidder,
                 ACTIVE,
                 json.dumps(sealed),
-                format(total, "f"),
+                total.text,
                 digest,
                 key,
                 now,
@@ -688,8 +689,8 @@ async def bid_file(ctx: ServiceContext, actor: Actor, rfq_id: str, file_id: str)
 
 
 _BID_TARGET_SQL = (
-    "SELECT id, buyer, requirements, allow_consortia, deadline, published_at, opened_at, evaluated_at, "
-    "awarded_at, completed_at, cancelled_at, unsuccessful_at FROM rfq WHERE id = {}"
+    "SELECT id, buyer, requirements, allow_consortia, currency, deadline, published_at, opened_at, "
+    "evaluated_at, awarded_at, completed_at, cancelled_at, unsuccessful_at FROM rfq WHERE id = {}"
 )
 
 
@@ -980,11 +981,11 @@ async def evaluate_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[
             level = 0
             if found.assessment is not None and now < found.assessment.valid_until:
                 level = int(assess_level(found.assessment.scores, found.certificates, now).level)
-            for lot, total in lot_totals(items, bid["content"]["prices"]).items():
+            for lot, total in lot_totals(items, bid["content"]["prices"], rfq["currency"]).items():
                 candidates.append(
                     BidForEvaluation(
                         str(bid["id"]),
-                        total,
+                        total.amount,
                         int(bid["content"]["lead_time_days"]),
                         level,
                         bid["received_at"],
@@ -1121,7 +1122,8 @@ async def opened_bids(ctx: ServiceContext, actor: Actor, rfq_id: str) -> list[di
     for bid in bids:
         bid["rankings"] = {e["lot"]: e for e in rfq["evaluation"] if e["bid"] == str(bid["id"])}
         bid["lot_totals"] = {
-            lot: format(total, "f") for lot, total in lot_totals(items, bid["content"]["prices"]).items()
+            lot: total.text
+            for lot, total in lot_totals(items, bid["content"]["prices"], rfq["currency"]).items()
         }
         bid["files"] = files.get(bid["id"], [])
         bid["awaits_confirmation"] = awaits_reconfirmation(bid["confirmed_deadline"], rfq["deadline"])

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from market.domain.errors import DomainError, FieldCollector, ValidationFailed
+from market.domain.money import Money
 from market.domain.rfq import (
     WHOLE,
     AwardCriteria,
@@ -117,6 +118,7 @@ def test_bid_validation_reports_every_field() -> None:
         validate_bid(
             [item("i1"), item("i2")],
             {"prices": {"i1": "-1", "i2": "abc"}, "lead_time_days": "0", "validity_days": "x"},
+            "USD",
         )
     assert {f.field for f in caught.value.fields} == {
         "prices.i1",
@@ -124,7 +126,9 @@ def test_bid_validation_reports_every_field() -> None:
         "lead_time_days",
         "validity_days",
     }
-    ok = validate_bid([item("i1")], {"prices": {"i1": "12,5"}, "lead_time_days": "10", "validity_days": "30"})
+    ok = validate_bid(
+        [item("i1")], {"prices": {"i1": "12,5"}, "lead_time_days": "10", "validity_days": "30"}, "USD"
+    )
     assert ok["prices"] == {"i1": "12.50"} and ok["lots"] == []
 
 
@@ -179,17 +183,17 @@ def test_lots_are_numbered_and_every_item_sits_in_one() -> None:
 
 
 def test_a_bid_covers_the_lots_it_prices_fully() -> None:
-    content = validate_bid(LOTTED, {"prices": {"b1": "3"}, **TERMS})
+    content = validate_bid(LOTTED, {"prices": {"b1": "3"}, **TERMS}, "USD")
     assert content["lots"] == ["2"] and content["prices"] == {"b1": "3.00"}
-    assert lot_totals(LOTTED, content["prices"]) == {"2": Decimal("15.00")}
-    both = validate_bid(LOTTED, {"prices": {"a1": "1", "a2": "2.5", "b1": "3"}, **TERMS})
+    assert lot_totals(LOTTED, content["prices"], "USD") == {"2": Money.of(15, "USD")}
+    both = validate_bid(LOTTED, {"prices": {"a1": "1", "a2": "2.5", "b1": "3"}, **TERMS}, "USD")
     assert both["lots"] == ["1", "2"]
-    assert lot_totals(LOTTED, both["prices"]) == {"1": Decimal("15.00"), "2": Decimal("15.00")}
+    assert lot_totals(LOTTED, both["prices"], "USD") == {"1": Money.of(15, "USD"), "2": Money.of(15, "USD")}
     with pytest.raises(ValidationFailed) as partly:
-        validate_bid(LOTTED, {"prices": {"a1": "1"}, **TERMS})
+        validate_bid(LOTTED, {"prices": {"a1": "1"}, **TERMS}, "USD")
     assert [(f.field, f.code) for f in partly.value.fields] == [("prices.a2", "bid.price_invalid")]
     with pytest.raises(ValidationFailed) as none:
-        validate_bid(LOTTED, {"prices": {"a1": " ", "b1": ""}, **TERMS})
+        validate_bid(LOTTED, {"prices": {"a1": " ", "b1": ""}, **TERMS}, "USD")
     assert [(f.field, f.code) for f in none.value.fields] == [("prices", "bid.no_lot")]
 
 
