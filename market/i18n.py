@@ -22,6 +22,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 from market.domain.errors import Msg
+from market.domain.money import Money
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "es", "pt")
@@ -127,9 +128,11 @@ def format_number(value: int | float | Decimal) -> str:
     return numbers.format_decimal(value, locale=_format_locale())
 
 
-def format_money(amount: Decimal | str, currency: str) -> str:
-    """Money in the user's format; amounts stored as exact decimal text are accepted as they are."""
-    return numbers.format_currency(Decimal(amount), currency, locale=_format_locale())
+def format_money(amount: Money | Decimal | str, currency: str) -> str:
+    """Money in the user's format, with the currency's own decimals (two for USD, none for PYG);
+    amounts stored as decimal text are accepted as they are."""
+    value = amount.amount if isinstance(amount, Money) else Decimal(amount)
+    return numbers.format_currency(value, currency, locale=_format_locale())
 
 
 def format_datetime(value: dt.datetime | None, timezone: str = "America/Argentina/Buenos_Aires") -> str:

@@ -40,7 +40,7 @@ class SummaryOut(BaseModel):
         return cls(
             awards=summary.awards,
             joint_awards=summary.joint_awards,
-            awarded_value={currency: format(value, "f") for currency, value in summary.awarded_value.items()},
+            awarded_value={currency: value.text for currency, value in summary.awarded_value.items()},
             deliveries=summary.deliveries,
             on_time_percent=None if summary.on_time_percent is None else format(summary.on_time_percent, "f"),
             rejected_percent=None

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector
+from market.domain.money import Money, stored
 from market.domain.rfq import RfqStatus
 
 
@@ -26,17 +27,20 @@ class AwardedPart:
     bid: str
     supplier: str
     share: Decimal | None  # percent, for a member of a consortium; None for a firm alone
-    value: Decimal  # the awarded bid's total for the lot
+    value: Money  # the awarded bid's total for the lot
 
 
-def awarded_parts(awards: Mapping[str, str], ranking: Sequence[Mapping[str, Any]]) -> list[AwardedPart]:
-    """The records an award leaves: for each awarded lot, the firm alone or every member."""
+def awarded_parts(
+    awards: Mapping[str, str], ranking: Sequence[Mapping[str, Any]], currency: str
+) -> list[AwardedPart]:
+    """The records an award leaves: for each awarded lot, the firm alone or every member. The value
+    is the lot total the evaluation stored, in the RFQ's ``currency`` (at its minor units)."""
     parts = []
     for lot, bid in sorted(awards.items()):
         entry = next((e for e in ranking if e["bid"] == bid and e["lot"] == lot), None)
         if entry is None:
             continue
-        value = Decimal(entry.get("lot_total") or "0")
+        value = stored(entry.get("lot_total"), currency)
         members = entry.get("members") or []
         if members:
             parts += [AwardedPart(lot, bid, m["organisation"], Decimal(m["share"]), value) for m in members]
@@ -108,20 +112,22 @@ def check_delivery(
 class PerformanceSummary:
     awards: int  # lots won
     joint_awards: int  # of which in a consortium
-    awarded_value: dict[str, Decimal]  # by currency (a consortium member: its share of the value)
+    awarded_value: dict[str, Money]  # by currency (a consortium member: its share of the value)
     deliveries: int  # lots whose delivery the buyer recorded
     on_time_percent: Decimal | None
     rejected_percent: Decimal | None  # mean share rejected
 
 
 def summarise(records: Sequence[Mapping[str, Any]]) -> PerformanceSummary:
-    """Sum up a firm's records (``share``, ``value``, ``currency``, ``on_time``, ``rejected``)."""
-    value: dict[str, Decimal] = {}
+    """Sum up a firm's records (``share``, ``value``, ``currency``, ``on_time``, ``rejected``). A
+    consortium member's value is its share of the lot's, rounded once to the currency's minor
+    units; the sums add amounts already rounded."""
+    value: dict[str, Money] = {}
     for r in records:
-        share = Decimal(r["share"]) / 100 if r["share"] else Decimal(1)
-        value[r["currency"]] = value.get(r["currency"], Decimal(0)) + (Decimal(r["value"]) * share).quantize(
-            Decimal("0.01")
-        )
+        currency = r["currency"]
+        whole = stored(r["value"], currency)
+        part = whole.share(Decimal(r["share"])) if r["share"] else whole
+        value[currency] = value.get(currency, Money.zero(currency)) + part
     delivered = [r for r in records if r["on_time"] is not None]
     return PerformanceSummary(
         awards=len(records),

@@ -1039,7 +1039,7 @@ async def award(
         await Rfq.update(
             {Rfq.awarded_at: now, Rfq.awards: awards, Rfq.standstill_ends_at: now + DEFAULT_STANDSTILL}
         ).where(Rfq.id == rfq["id"])
-        for part in awarded_parts(awards, rfq["evaluation"]):  # the supplier records
+        for part in awarded_parts(awards, rfq["evaluation"], rfq["currency"]):  # the supplier records
             await SupplierAward.insert(
                 SupplierAward(
                     id=uuid.uuid4(),
@@ -1049,7 +1049,7 @@ async def award(
                     buyer=rfq["buyer"],
                     supplier=uuid.UUID(part.supplier),
                     share="" if part.share is None else format(part.share.normalize(), "f"),
-                    value=format(part.value, "f"),
+                    value=part.value.text,
                     currency=rfq["currency"],
                     awarded_at=now,
                 )

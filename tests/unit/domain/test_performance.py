@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from market.domain.errors import DomainError, ValidationFailed
+from market.domain.money import Money
 from market.domain.performance import awarded_parts, check_delivery, summarise
 from market.domain.rfq import RfqStatus
 
@@ -28,13 +29,13 @@ RANKING = [
 
 
 def test_an_award_leaves_a_record_for_every_firm_behind_it() -> None:
-    parts = awarded_parts({"1": "b1", "2": "b2"}, RANKING)
+    parts = awarded_parts({"1": "b1", "2": "b2"}, RANKING, "USD")
     assert [(p.lot, p.supplier, p.share, p.value) for p in parts] == [
-        ("1", "lead", Decimal(70), Decimal(1000)),
-        ("1", "partner", Decimal(30), Decimal(1000)),
-        ("2", "alone", None, Decimal(500)),
+        ("1", "lead", Decimal(70), Money.of(1000, "USD")),
+        ("1", "partner", Decimal(30), Money.of(1000, "USD")),
+        ("2", "alone", None, Money.of(500, "USD")),
     ]
-    assert awarded_parts({"1": "unknown"}, RANKING) == []
+    assert awarded_parts({"1": "unknown"}, RANKING, "USD") == []
 
 
 def test_delivery_records() -> None:
@@ -72,7 +73,28 @@ def test_a_history_sums_up_awards_shares_and_outcomes() -> None:
     ]
     summary = summarise(records)
     assert (summary.awards, summary.joint_awards, summary.deliveries) == (3, 1, 2)
-    assert summary.awarded_value == {"USD": Decimal("1200.00"), "UYU": Decimal("800.00")}
+    assert summary.awarded_value == {"USD": Money.of(1200, "USD"), "UYU": Money.of(800, "UYU")}
     assert summary.on_time_percent == Decimal("50.0") and summary.rejected_percent == Decimal("2.50")
     empty = summarise([])
     assert empty.on_time_percent is None and empty.rejected_percent is None and empty.awarded_value == {}
+
+
+def test_a_members_share_of_a_value_is_money_in_its_currency() -> None:
+    """Shares of awarded values round once to the currency's minor units: none for PYG."""
+    records = [
+        {"share": "33.33", "value": "1000", "currency": "PYG", "on_time": None, "rejected": ""},
+        {"share": "33.33", "value": "1000", "currency": "PYG", "on_time": None, "rejected": ""},
+        {"share": "12.5", "value": "10.05", "currency": "USD", "on_time": None, "rejected": ""},
+        {
+            "share": "",
+            "value": "1500.40",
+            "currency": "PYG",
+            "on_time": None,
+            "rejected": "",
+        },  # stored before
+    ]
+    summary = summarise(records)
+    assert summary.awarded_value == {"PYG": Money.of(2166, "PYG"), "USD": Money.of("1.26", "USD")}
+    assert [v.text for v in summary.awarded_value.values()] == ["2166", "1.26"]
+    [part] = awarded_parts({"": "b"}, [{"lot": "", "bid": "b", "bidder": "f", "lot_total": "99.5"}], "PYG")
+    assert part.value == Money.of(100, "PYG")
