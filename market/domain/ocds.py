@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from market.domain.money import Money
 from market.domain.organisations import COUNTRY_LABELS, TAX_ID_SCHEMES, Country, SizeClass
 from market.domain.rfq import WHOLE, RfqStatus
 
@@ -73,7 +74,7 @@ class RankedBid:
     lot: str
     bid: str
     bidder: str
-    lot_total: Decimal
+    lot_total: Money  # in the RFQ's currency, at its minor units
     members: tuple[tuple[str, Decimal], ...] = ()  # (organisation, share %); empty for a firm alone
 
     @property
@@ -84,6 +85,13 @@ class RankedBid:
 def number(value: Decimal) -> int | float:
     """A JSON number of an exact decimal (money and quantities have at most a few decimals)."""
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def amount(money: Money) -> int | float:
+    """A JSON number of an amount at its currency's minor units: an integer when it has no cents
+    (exact at any size), else the nearest float, whose shortest form reads back the same digits
+    up to 15 significant ones (amounts below ten trillion with cents)."""
+    return number(money.amount)
 
 
 def stamp(moment: dt.datetime) -> str:
@@ -202,7 +210,7 @@ def _award(
         "id": f"{rfq['id']}-{entry.lot or 'all'}",
         "status": "active",
         "date": stamp(rfq["awarded_at"]),
-        "value": {"amount": number(entry.lot_total), "currency": rfq["currency"]},
+        "value": {"amount": amount(entry.lot_total), "currency": entry.lot_total.currency},
         "suppliers": [parties[firm].reference() for firm in entry.firms],
     }
     if entry.members:

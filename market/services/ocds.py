@@ -12,6 +12,7 @@ from typing import Any
 
 from market.db import raw
 from market.db.tables import Bid, Organisation, Rfq, RfqItem
+from market.domain.money import stored
 from market.domain.ocds import EXTENSIONS, OCDS_VERSION, Party, RankedBid, release, stamp
 from market.domain.organisations import Country, SizeClass
 from market.services.context import ServiceContext
@@ -38,7 +39,7 @@ def _ranking(rfq: dict[str, Any]) -> list[RankedBid]:
             entry.get("lot", ""),
             entry["bid"],
             entry["bidder"],
-            Decimal(entry.get("lot_total") or "0"),
+            stored(entry.get("lot_total"), rfq["currency"]),
             tuple((m["organisation"], Decimal(m["share"])) for m in entry.get("members", [])),
         )
         for entry in rfq["evaluation"] or []
