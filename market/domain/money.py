@@ -114,11 +114,6 @@ def smallest(currency: str) -> Money:
     return Money(minor_unit(currency), currency)
 
 
-def example_price(currency: str) -> str:
-    """A plausible unit price to show in a message: ``12.50`` with cents, ``12500`` without."""
-    return Money.of(Decimal("12.50") if MINOR_UNITS[currency] else Decimal(12500), currency).text
-
-
 def total(lines: Iterable[tuple[Decimal, Decimal]], currency: str) -> Money:
     """Unit price times quantity summed over ``lines`` exactly, then rounded once."""
     with localcontext(_CONTEXT):

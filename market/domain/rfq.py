@@ -18,7 +18,6 @@ from market.domain.money import (
     MAX_UNIT_PRICE,
     AboveMaximum,
     Money,
-    example_price,
     smallest,
     total,
     unit_price,
@@ -236,9 +235,8 @@ def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any], currency: 
             errors.add(
                 f"prices.{item.id}",
                 "bid.price_invalid",
-                N_("Enter a unit price of at least %(minimum)s, like %(example)s."),
+                N_("Enter a unit price of at least %(minimum)s."),
                 minimum=str(smallest(currency)),
-                example=example_price(currency),
             )
     for lot, lot_total in lot_totals(items, prices, currency).items():
         if not lot_total.is_positive():  # only with quantities below one unit
