@@ -13,8 +13,8 @@ from typing import Any
 
 from market.domain.audit import canonical
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector
+from market.domain.money import CURRENCIES as CURRENCIES  # re-exported: RFQs offer these
 from market.domain.money import (
-    CURRENCIES,
     MAX_UNIT_PRICE,
     AboveMaximum,
     Money,
@@ -23,7 +23,6 @@ from market.domain.money import (
     unit_price,
 )
 
-__all__ = ["CURRENCIES"]  # re-exported: the RFQ currencies live with money
 #: The shortest time between publication and deadline, so suppliers have a real chance to bid.
 MIN_BIDDING_PERIOD = dt.timedelta(hours=24)
 DEFAULT_STANDSTILL = dt.timedelta(days=10)
