@@ -118,3 +118,26 @@ def test_stored_amounts_are_read_defensively() -> None:
     assert stored("1500.40", "PYG") == Money.of(1500, "PYG")
     assert stored("", "USD") == stored(None, "USD") == stored("garbage", "USD") == Money.zero("USD")
     assert stored("NaN", "USD") == Money.zero("USD")
+
+
+def test_arithmetic_is_exact_at_the_largest_figures() -> None:
+    """Beyond the default context's 28 digits: 200 lines of the largest price and quantity."""
+    line = (Decimal("999999999999.99"), Decimal("999999999999.999"))
+    assert total([line] * 200, "USD").text == "199999999999997800000000000.00"
+    assert total([line], "PYG").text == "999999999999989000000000"  # ...988.99000000001 half up
+    big = Money.of("99999999999999999999999999.99", "USD")
+    assert (big + big).text == "199999999999999999999999999.98"
+    assert big.share(Decimal(50)).text == "50000000000000000000000000.00"  # 49999...999.995 half up
+    assert (Money.of("0.10", "USD") + Money.of("0.25", "USD")).text == "0.35"
+    assert Money.of(1000, "PYG").share(Decimal("33.33")).text == "333"
+    assert Money.of("10.05", "USD").share(Decimal("12.5")).text == "1.26"
+
+
+def test_the_bounds_of_a_unit_price() -> None:
+    assert unit_price(MAX_UNIT_PRICE, "USD").text == "1000000000000.00"
+    assert unit_price(Decimal("1000000000000.004"), "USD").text == "1000000000000.00"  # rounded first
+    with pytest.raises(AboveMaximum):
+        unit_price(Decimal("1000000000000.005"), "USD")
+    with pytest.raises(AboveMaximum):
+        unit_price(Decimal("1e13"), "PYG")
+    assert unit_price(Decimal("0.005"), "USD").text == "0.01" and unit_price(Decimal("0.5"), "PYG").text == "1"
