@@ -140,4 +140,5 @@ def test_the_bounds_of_a_unit_price() -> None:
         unit_price(Decimal("1000000000000.005"), "USD")
     with pytest.raises(AboveMaximum):
         unit_price(Decimal("1e13"), "PYG")
-    assert unit_price(Decimal("0.005"), "USD").text == "0.01" and unit_price(Decimal("0.5"), "PYG").text == "1"
+    assert unit_price(Decimal("0.005"), "USD").text == "0.01"
+    assert unit_price(Decimal("0.5"), "PYG").text == "1"
