@@ -335,7 +335,10 @@ class ConsortiumController(Controller):
         data: JSONBody[JointBidIn],
         idempotency_key: IdempotencyKey,
     ) -> JointReceiptOut:
-        """The lead submits or replaces the joint bid; each member then confirms that version."""
+        """The lead submits or replaces the joint bid; each member then confirms that version. The
+        lead's own bid alone (on other lots) is another bid, left untouched. The Idempotency-Key
+        rules are those of `submitBid`: same request, same receipt while the bid stands; another
+        body 422 `bid.idempotency_key_reused`; replaced or withdrawn 409, no receipt."""
         receipt = await consortia.submit_joint_bid(
             ctx, who(request).actor, str(consortium_id), data.model_dump(), idempotency_key
         )
@@ -347,6 +350,20 @@ class ConsortiumController(Controller):
             sha256=receipt.sha256,
             members=[uuid.UUID(m["organisation"]) for m in bid["content"]["consortium"]["members"]],
         )
+
+    @delete(
+        "/consortia/{consortium_id:uuid}/bid",
+        status_code=HTTP_204_NO_CONTENT,
+        operation_id="withdrawJointBid",
+    )
+    async def withdraw_bid(
+        self,
+        request: Request[Any, Any, Any],
+        ctx: NamedDependency[ServiceContext],
+        consortium_id: FromPath[uuid.UUID],
+    ) -> None:
+        """The lead withdraws the joint bid before the deadline; a member's own bid alone stays."""
+        await consortia.withdraw_joint_bid(ctx, who(request).actor, str(consortium_id))
 
     @get("/consortia/{consortium_id:uuid}/bid", operation_id="getJointBid")
     async def current_bid(

@@ -216,7 +216,21 @@ class OpenedBidOut(BidOut):
     hash_matches: bool
 
 
-IdempotencyKey = Annotated[str, HeaderParameter(name="Idempotency-Key", max_length=80)]
+IdempotencyKey = Annotated[
+    str,
+    HeaderParameter(
+        name="Idempotency-Key",
+        max_length=80,
+        description=(
+            "8 to 80 characters, new for each new bid. A key belongs to your firm and this RFQ (the same "
+            "key on another RFQ is another key). Repeating the same request with it returns the same "
+            "receipt while that bid stands. With another body (or for another holder: your firm alone "
+            "or your consortium): 422 `bid.idempotency_key_reused`. Once that bid was replaced by a "
+            "later one: 409 `bid.idempotency_key_replaced`; once withdrawn: 409 "
+            "`bid.idempotency_key_withdrawn`. No receipt is then returned: send a new key to bid again."
+        ),
+    ),
+]
 
 
 class RfqController(Controller):
@@ -331,8 +345,13 @@ class RfqController(Controller):
         data: JSONBody[BidIn],
         idempotency_key: IdempotencyKey,
     ) -> ReceiptOut:
-        """Submit or replace your sealed bid; keep the receipt. Repeating a request with the same
-        Idempotency-Key returns the same receipt."""
+        """Submit or replace your firm's own sealed bid (a joint bid of a consortium you are in is
+        another bid, left untouched); keep the receipt. Repeating the same request with the same
+        Idempotency-Key returns the same receipt while that bid stands; the same key with another
+        body is refused with 422 `bid.idempotency_key_reused`; a repeat after that bid was replaced
+        or withdrawn gets 409 `bid.idempotency_key_replaced` or `bid.idempotency_key_withdrawn` and
+        no receipt. A firm is in one bid per lot: a lot its consortium bids on is refused with 409
+        `consortium.firm_taken`."""
         files = decode_attachments(data.attachments)
         receipt = await rfqs.submit_bid(
             ctx,
@@ -375,6 +394,7 @@ class RfqController(Controller):
         ctx: NamedDependency[ServiceContext],
         rfq_id: FromPath[uuid.UUID],
     ) -> None:
+        """Withdraw your firm's own bid before the deadline; a joint bid of your consortium stays."""
         await rfqs.withdraw_bid(ctx, who(request).actor, str(rfq_id))
 
     @post("/{rfq_id:uuid}/open", status_code=HTTP_200_OK, operation_id="openBids")

@@ -298,9 +298,12 @@ class RfqItem(Table, tablename="rfq_item"):
 
 
 class Bid(Table, tablename="bid"):
-    """One version of a sealed bid; only the bidder's latest active version counts.
+    """One version of a sealed bid; only its holder's latest active version counts.
 
-    At most one active version per (RFQ, bidder): a partial unique index (migration 0006).
+    The holder is the firm alone ("bid:<firm id>") or the consortium ("consortium:<id>", the lead
+    firm is then the bidder), so a firm's solo bid and its consortium's joint bid live side by
+    side. At most one active version per (RFQ, holder) and one bid per (RFQ, bidder, idempotency
+    key): unique indexes (migration 0029).
     """
 
     id = UUID(primary_key=True)
@@ -317,6 +320,10 @@ class Bid(Table, tablename="bid"):
     # The deadline the bidder last confirmed its bid for; after an amendment it is asked again.
     confirmed_deadline = Timestamptz(null=True, default=None)
     consortium = UUID(null=True, default=None)  # a joint bid: the consortium that submits it
+    holder = Varchar(length=60, default="")  # whose bid this is: "bid:<bidder>" or "consortium:<id>"
+    # SHA-256 of the request that sent it (domain/rfq.py request_fingerprint): a repeat of its
+    # idempotency key must send the same; "" for bids from before migration 0028
+    request_sha256 = Varchar(length=64, default="")
 
 
 class BidFile(Table, tablename="bid_file"):

@@ -181,6 +181,76 @@ class Receipt:
     sha256: str
 
 
+# -- bid holders and idempotency keys --------------------------------------------------------------
+
+# A bid's life: the holder's one counting version is active; a new version supersedes it; the
+# holder may withdraw it. Only active bids are ever opened.
+ACTIVE, SUPERSEDED, WITHDRAWN = "active", "superseded", "withdrawn"
+
+
+def solo_holder(firm: str) -> str:
+    """The holder of a firm's bid alone: each holder has at most one active bid per RFQ."""
+    return f"bid:{firm}"
+
+
+def consortium_holder(consortium: str) -> str:
+    """The holder of a consortium's joint bid (the lead submits it, the consortium holds it)."""
+    return f"consortium:{consortium}"
+
+
+def request_fingerprint(holder: str, raw_bid: Mapping[str, Any], files: Sequence[tuple[str, bytes]]) -> str:
+    """SHA-256 of what a bid request asked for: who it bids for, the body as sent and each
+    document's name and hash. Two requests under one idempotency key must agree on it."""
+    documents = [[name, hashlib.sha256(data).hexdigest()] for name, data in files]
+    return hashlib.sha256(canonical({"holder": holder, "bid": raw_bid, "files": documents})).hexdigest()
+
+
+@dataclass(frozen=True)
+class KeyUse:
+    """What a firm's earlier request with one idempotency key on one RFQ left: its receipt, its
+    fingerprint ("" for bids stored before fingerprints were kept) and its bid's status now."""
+
+    receipt: Receipt
+    fingerprint: str
+    status: str
+
+
+# The codes of ``replay``'s refusals: the key already made a bid; a form sends its next one with a new key.
+KEY_SPENT = "bid.idempotency_key_"
+
+
+def replay(earlier: KeyUse, fingerprint: str) -> Receipt:
+    """A request repeating an idempotency key the firm already used on this RFQ (a key belongs to
+    the firm and the RFQ). The same request gets the same receipt while its bid stands; another
+    request under the key is refused; a repeat whose bid was since replaced or withdrawn is
+    refused with what happened, so no receipt is ever shown for a bid that no longer stands."""
+    if earlier.fingerprint and earlier.fingerprint != fingerprint:
+        raise DomainError(
+            "bid.idempotency_key_reused",
+            N_(
+                "This Idempotency-Key was already used for another request on this RFQ: "
+                "send a new key with each new bid."
+            ),
+        )
+    if earlier.status == WITHDRAWN:
+        raise _refuse(
+            "bid.idempotency_key_withdrawn",
+            N_(
+                "The bid sent with this Idempotency-Key was withdrawn and no longer stands: "
+                "send a new key to bid again."
+            ),
+        )
+    if earlier.status == SUPERSEDED:
+        raise _refuse(
+            "bid.idempotency_key_replaced",
+            N_(
+                "The bid sent with this Idempotency-Key was replaced by a later bid and no longer "
+                "stands: send a new key to bid again."
+            ),
+        )
+    return earlier.receipt
+
+
 @dataclass(frozen=True)
 class PricedItem:
     """An item as a bid prices it: its id, its lot (``WHOLE`` without lots) and quantity."""

@@ -473,6 +473,46 @@ async def confirmation_state(consortium_id: uuid.UUID) -> dict[str, Any]:
     return {"type": "confirmations", "sha256": sha, "confirmed": confirmed, "counts": counts}
 
 
+async def withdraw_joint_bid(ctx: ServiceContext, actor: Actor, consortium_id: str) -> None:
+    """The lead withdraws the consortium's joint bid while the RFQ is open; a bid of any member
+    alone is untouched. The firms keep their seats (the consortium may bid again) and every other
+    member is told."""
+    row, members = await load(consortium_id)
+    _visible(actor, row, members)
+    if str(row["lead"]) != actor.organisation_id:
+        raise Forbidden("consortium.lead_only", N_("Only the lead firm does this."))
+    async with ctx.transaction():
+        rfq = await published_rfq(row["rfq"])  # read inside the writer: the deadline as it is now
+        now = ctx.now()
+        check_bid_change(facts(rfq), now)
+        ended = (
+            await Bid.update({Bid.status: rfqs.WITHDRAWN, Bid.ended_at: now})
+            .where(Bid.consortium == row["id"], Bid.status == rfqs.ACTIVE)
+            .returning(Bid.id)
+        )
+        if not ended:
+            raise NotFound("bid")
+        await audit.append(
+            ctx,
+            actor.user_id,
+            "bid.withdrawn",
+            str(row["rfq"]),
+            {"bid": str(ended[0]["id"]), "consortium": str(row["id"])},
+        )
+        for member in members:
+            if member["status"] in TAKING_PART and member["organisation"] != row["lead"]:
+                await notify(
+                    ctx,
+                    member["organisation"],
+                    "consortium.bid_withdrawn",
+                    N_("The lead firm withdrew your consortium's bid on “%(title)s”."),
+                    {"title": rfq["title"]},
+                    f"/consortia/{row['id']}",
+                )
+    rfqs._announce_bids(ctx, row["rfq"])
+    ctx.announce(consortium_channel(row["id"]), await confirmation_state(row["id"]))
+
+
 def consortium_channel(consortium_id: uuid.UUID | str) -> str:
     return f"consortium:{consortium_id}"
 

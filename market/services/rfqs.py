@@ -32,12 +32,16 @@ from market.domain.organisations import CPV_CODE, OrganisationKind
 from market.domain.performance import awarded_parts
 from market.domain.readiness import assess_level
 from market.domain.rfq import (
+    ACTIVE,
     CURRENCIES,
     DEFAULT_STANDSTILL,
     RFQ_LANGUAGES,
+    SUPERSEDED,
     WHOLE,
+    WITHDRAWN,
     AwardCriteria,
     BidForEvaluation,
+    KeyUse,
     PricedItem,
     Receipt,
     RfqFacts,
@@ -57,6 +61,8 @@ from market.domain.rfq import (
     may_see_bid_contents,
     parse_lots,
     parse_translations,
+    replay,
+    request_fingerprint,
     status,
     validate_bid,
 )
@@ -66,9 +72,8 @@ from market.services.certificates import Upload, safe_filename, sniff
 from market.services.context import ServiceContext, load_by_id, parse_id
 from market.services.notifications import notify, notify_many
 from market.services.readiness import passports
-from market.services.seats import claim_seats, release_seats, solo_holder
+from market.services.seats import claim_seats, holder_of, release_seats, solo_holder
 
-ACTIVE, SUPERSEDED, WITHDRAWN = "active", "superseded", "withdrawn"
 MAX_PER_PAGE = 100
 
 
@@ -493,12 +498,22 @@ async def search_board(
 # -- bids -----------------------------------------------------------------------------------------
 
 
-async def _receipt_for_key(bidder: uuid.UUID, key: str) -> Receipt | None:
-    """The receipt of the bid this bidder already sent with this idempotency key, if any."""
+async def _key_use(bidder: uuid.UUID, rfq_id: uuid.UUID, key: str) -> KeyUse | None:
+    """What this firm's earlier request with this idempotency key on this RFQ left, if any (a key
+    belongs to the firm and the RFQ: the same key on another RFQ is another key)."""
     row = await raw.first(
-        Bid, "SELECT id, received_at, sha256 FROM bid WHERE bidder = {} AND idempotency_key = {}", bidder, key
+        Bid,
+        "SELECT id, received_at, sha256, request_sha256, status FROM bid "
+        "WHERE rfq = {} AND bidder = {} AND idempotency_key = {}",
+        rfq_id,
+        bidder,
+        key,
     )
-    return Receipt(str(row["id"]), row["received_at"], row["sha256"]) if row else None
+    if row is None:
+        return None
+    return KeyUse(
+        Receipt(str(row["id"]), row["received_at"], row["sha256"]), row["request_sha256"], row["status"]
+    )
 
 
 @dataclass(frozen=True)
@@ -522,9 +537,10 @@ async def submit_bid(
     files: Sequence[Upload] = (),
     joint: JointBid | None = None,
 ) -> Receipt:
-    """Submit (or replace) the actor's sealed bid, or its consortium's (``joint``). The gate is
-    asked every time; the server clock at the moment of writing decides lateness; a repeated
-    idempotency key returns the first receipt."""
+    """Submit (or replace) the actor's sealed bid, or its consortium's (``joint``). Each holder
+    (the firm alone, or the consortium) has its own bid: a new version supersedes only the
+    holder's own. The gate is asked every time; the server clock at the moment of writing decides
+    lateness; a repeated idempotency key is answered by ``replay`` (domain/rfq.py)."""
     if actor.organisation_kind is not OrganisationKind.SME_SUPPLIER:
         raise Forbidden("bid.suppliers_only", N_("Only SME suppliers bid."))
     key = idempotency_key.strip()
@@ -533,10 +549,13 @@ async def submit_bid(
             "bid.idempotency_key", N_("Send an Idempotency-Key of 8 to 80 characters with each new bid.")
         )
     bidder = uuid.UUID(actor.organisation_id)
-    earlier = await _receipt_for_key(bidder, key)
+    holder = solo_holder(bidder) if joint is None else holder_of(joint.consortium)
+    fingerprint = request_fingerprint(holder, raw_bid, [(f.filename, f.data) for f in files])
+    target = parse_id(rfq_id, "rfq")
+    earlier = await _key_use(bidder, target, key)
     if earlier is not None:
-        return earlier
-    rfq = await _bid_target(actor, parse_id(rfq_id, "rfq"))
+        return replay(earlier, fingerprint)
+    rfq = await _bid_target(actor, target)
     items = await _priced_items(rfq["id"])
     if joint is not None:
         items = bid_items(joint.lots, items)
@@ -562,18 +581,19 @@ async def submit_bid(
                 _check_gate(current, bidder_passport, now)
             await raw.rows(
                 Bid,
-                "UPDATE bid SET status = {}, ended_at = {} WHERE rfq = {} AND bidder = {} AND status = {}",
+                "UPDATE bid SET status = {}, ended_at = {} WHERE rfq = {} AND holder = {} AND status = {}",
                 SUPERSEDED,
                 now,
                 rfq["id"],
-                bidder,
+                holder,
                 ACTIVE,
             )
             await raw.rows(
                 Bid,
                 "INSERT INTO bid (id, rfq, bidder, status, content, total_price, sha256, idempotency_key, "
-                "received_at, submitted_by, ended_at, confirmed_deadline, consortium) "
-                "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, {}, {})",
+                "received_at, submitted_by, ended_at, confirmed_deadline, consortium, holder, "
+                "request_sha256) "
+                "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, NULL, {}, {}, {}, {})",
                 bid_id,
                 rfq["id"],
                 bidder,
@@ -586,23 +606,25 @@ async def submit_bid(
                 uuid.UUID(actor.user_id),
                 current["deadline"],
                 joint.consortium if joint is not None else None,
+                holder,
+                fingerprint,
             )
             for document in documents:
                 await BidFile.insert(BidFile(id=uuid.uuid4(), bid=bid_id, **document))
             if joint is not None:
                 await joint.sealed(digest, now)
             elif current["allow_consortia"]:  # then a firm may be in a joint bid too: one seat per lot
-                await release_seats(rfq["id"], bidder, solo_holder(bidder))
-                await claim_seats(rfq["id"], content["lots"] or [WHOLE], bidder, solo_holder(bidder))
+                await release_seats(rfq["id"], bidder, holder)
+                await claim_seats(rfq["id"], content["lots"] or [WHOLE], bidder, holder)
             details = {"bid": str(bid_id), "sha256": digest}
             if joint is not None:
                 details["consortium"] = str(joint.consortium)
             await audit.append(ctx, actor.user_id, "bid.submitted", str(rfq["id"]), details)
     except Exception as error:
-        if is_unique_violation(error):  # the same key raced in twice: answer with the receipt that won
-            winner = await _receipt_for_key(bidder, key)
+        if is_unique_violation(error):  # the same key raced in twice: answer as to a repeat of the winner
+            winner = await _key_use(bidder, rfq["id"], key)
             if winner is not None:
-                return winner
+                return replay(winner, fingerprint)
         raise
     _announce_bids(ctx, rfq["id"])
     return Receipt(str(bid_id), now, digest)
@@ -734,7 +756,11 @@ async def _change_own_bid(
         values, details = change(rfq, now)
         changed = (
             await Bid.update(values)
-            .where(Bid.rfq == rfq["id"], Bid.bidder == uuid.UUID(actor.organisation_id), Bid.status == ACTIVE)
+            .where(
+                Bid.rfq == rfq["id"],
+                Bid.holder == solo_holder(uuid.UUID(actor.organisation_id)),
+                Bid.status == ACTIVE,
+            )
             .returning(Bid.id)
         )
         if not changed:
@@ -778,7 +804,11 @@ async def my_bid(actor: Actor, rfq_id: str) -> dict[str, Any] | None:
     rfq = await get_rfq(actor, rfq_id)
     bid = (
         await Bid.select()
-        .where(Bid.rfq == rfq["id"], Bid.bidder == uuid.UUID(actor.organisation_id), Bid.status == ACTIVE)
+        .where(
+            Bid.rfq == rfq["id"],
+            Bid.holder == solo_holder(uuid.UUID(actor.organisation_id)),
+            Bid.status == ACTIVE,
+        )
         .first()
         .output(load_json=True)
     )

@@ -12,7 +12,8 @@ from market.db import raw
 from market.db.engine import is_unique_violation
 from market.db.tables import BidSeat
 from market.domain.consortium import check_one_bid_per_firm
-from market.domain.rfq import WHOLE
+from market.domain.rfq import WHOLE, consortium_holder
+from market.domain.rfq import solo_holder as solo_holder_of
 
 
 def seat_lots(rfq_lots: Sequence[dict[str, Any]], chosen: Sequence[str]) -> list[str]:
@@ -59,8 +60,10 @@ async def release_seats(rfq_id: uuid.UUID, organisation: uuid.UUID, holder: str)
 
 
 def holder_of(consortium_id: uuid.UUID) -> str:
-    return f"consortium:{consortium_id}"
+    """The holder of the consortium's seats and of its joint bid."""
+    return consortium_holder(str(consortium_id))
 
 
 def solo_holder(bidder: uuid.UUID) -> str:
-    return f"bid:{bidder}"
+    """The holder of the firm's seats alone and of its bid alone."""
+    return solo_holder_of(str(bidder))

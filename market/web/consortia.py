@@ -17,6 +17,7 @@ from market.db.tables import Organisation
 from market.domain.consortium import MEMBER_STATUS_LABELS, ConsortiumKind, MemberStatus
 from market.domain.errors import N_, DomainError
 from market.domain.organisations import COUNTRY_LABELS, LINK_LABELS, Country, ValueChainLink, tax_id_key
+from market.domain.rfq import KEY_SPENT
 from market.i18n import gettext
 from market.services import consortia, matchmaking, rfqs
 from market.services.context import ServiceContext, parse_id
@@ -377,12 +378,15 @@ class ConsortiumPages(Controller):
         except DomainError as error:
             if error.kind.value not in ("invalid", "conflict", "forbidden"):
                 raise
+            values = {k: form.get(k, "") for k in form if k != "_csrf_token"}
+            if error.code.startswith(KEY_SPENT):  # its key made a bid already: the next send is a new one
+                values.pop("idempotency_key", None)
             return await self._page(
                 request,
                 ctx,
                 consortium_id,
                 STATUS_BY_KIND[error.kind],
-                bid_values={k: form.get(k, "") for k in form if k != "_csrf_token"},
+                bid_values=values,
                 errors={k.replace("prices.", "price_", 1): v for k, v in field_errors(error).items()},
                 form_error=gettext(error.message, **error.params),
             )

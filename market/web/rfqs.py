@@ -21,7 +21,7 @@ from market.domain.eligibility import parse_requirements
 from market.domain.errors import N_, DomainError, NotFound
 from market.domain.organisations import COUNTRY_LABELS, LANGUAGE_LABELS, Country
 from market.domain.readiness import LEVEL_LABELS, Level
-from market.domain.rfq import CURRENCIES, RFQ_LANGUAGES, STATUS_LABELS, in_language
+from market.domain.rfq import CURRENCIES, KEY_SPENT, RFQ_LANGUAGES, STATUS_LABELS, in_language
 from market.domain.search import SORT_LABELS
 from market.i18n import current_language, gettext
 from market.services import consortia, readiness, rfqs
@@ -332,6 +332,8 @@ class RfqPages(Controller):
             )
         except DomainError as error:
             values = {k: form.get(k, "") for k in form if k != "_csrf_token"}
+            if error.code.startswith(KEY_SPENT):  # its key made a bid already: the next send is a new one
+                values.pop("idempotency_key", None)
             status_code = STATUS_BY_KIND[error.kind]
             return await self._page(
                 request,

@@ -229,3 +229,26 @@ def test_award_names_a_ranked_bid_or_none_for_every_lot() -> None:
     with pytest.raises(ValidationFailed) as missing:
         check_award(whole, {})
     assert [(f.field, f.code) for f in missing.value.fields] == [("bid", "award.lot_missing")]
+
+
+def test_a_repeated_idempotency_key_gets_its_receipt_only_for_the_same_request_while_it_stands() -> None:
+    from market.domain.rfq import KeyUse, Receipt, replay, request_fingerprint
+
+    receipt = Receipt("bid-1", dt.datetime(2026, 11, 2, tzinfo=dt.UTC), "ab" * 32)
+    body = {"prices": {"i1": "5.00"}, "lead_time_days": 10}
+    sent = request_fingerprint("bid:f1", body, [("offer.pdf", b"%PDF")])
+    assert sent == request_fingerprint("bid:f1", dict(reversed(body.items())), [("offer.pdf", b"%PDF")])
+    assert replay(KeyUse(receipt, sent, "active"), sent) == receipt
+    for other in (
+        request_fingerprint("bid:f1", {**body, "lead_time_days": 11}, [("offer.pdf", b"%PDF")]),
+        request_fingerprint("consortium:c1", body, [("offer.pdf", b"%PDF")]),  # another holder
+        request_fingerprint("bid:f1", body, [("offer.pdf", b"%PDF-changed")]),
+    ):
+        with pytest.raises(DomainError) as refused:
+            replay(KeyUse(receipt, sent, "active"), other)
+        assert refused.value.code == "bid.idempotency_key_reused" and refused.value.kind.value == "invalid"
+    for ended_as, code in (("superseded", "replaced"), ("withdrawn", "withdrawn")):
+        with pytest.raises(DomainError) as ended:
+            replay(KeyUse(receipt, sent, ended_as), sent)
+        assert ended.value.code == f"bid.idempotency_key_{code}" and ended.value.kind.value == "conflict"
+    assert replay(KeyUse(receipt, "", "active"), sent) == receipt  # a bid from before fingerprints
