@@ -82,7 +82,7 @@
   }
 
   function applyState(event) {
-    setBids(event.bids);
+    if (event.bids !== undefined) { setBids(event.bids); }  // sealed for this page: not sent
     if (event.deadline && event.deadline !== deadline) {
       deadline = event.deadline;
       var cell = find("deadline");

@@ -67,7 +67,7 @@ async def _admit(socket: WebSocket[Any, Any, Any], ctx: ServiceContext) -> Signe
 async def _serve(
     socket: WebSocket[Any, Any, Any],
     channels: ChannelsPlugin,
-    channel: str,
+    subscribed: list[str],
     catch_up: Callable[[], Awaitable[list[dict[str, Any]]]],
 ) -> None:
     """Subscribe, then send what the page missed, then relay events until the page goes (or
@@ -80,7 +80,7 @@ async def _serve(
     async def send(event: bytes) -> None:
         await socket.send_text(event.decode())
 
-    async with channels.start_subscription([channel]) as subscriber:
+    async with channels.start_subscription(subscribed) as subscriber:
         for event in await catch_up():
             await socket.send_text(json.dumps(event))
         async with subscriber.run_in_background(send):
@@ -117,17 +117,19 @@ async def rfq_live(
     if signed_in is None:
         return
     try:
-        await rfqs.get_rfq(signed_in.actor, str(rfq_id))  # drafts stay with their buyer
+        rfq = await rfqs.get_rfq(signed_in.actor, str(rfq_id))  # drafts stay with their buyer
     except DomainError:
         await socket.close(code=POLICY_VIOLATION)
         return
     await socket.accept()
     seen = _int(socket.query_params.get("answers"))
+    buyer = str(rfq["buyer"]) == signed_in.actor.organisation_id  # hears the bid count, sealed to others
 
     async def catch_up() -> list[dict[str, Any]]:
-        return [await rfqs.live_state(ctx, rfq_id), *await rfqs.answers_after(rfq_id, seen)]
+        return [await rfqs.live_state(ctx, rfq_id, buyer=buyer), *await rfqs.answers_after(rfq_id, seen)]
 
-    await _serve(socket, channels, rfqs.rfq_channel(rfq_id), catch_up)
+    subscribed = [rfqs.rfq_channel(rfq_id), *([rfqs.buyer_channel(rfq_id)] if buyer else [])]
+    await _serve(socket, channels, subscribed, catch_up)
 
 
 @websocket("/live/board")
@@ -151,7 +153,7 @@ async def board_live(
         now = ctx.now()
         return [{"type": "missed", "count": await rfqs.published_since(since), "at": now.isoformat()}]
 
-    await _serve(socket, channels, rfqs.BOARD_CHANNEL, catch_up)
+    await _serve(socket, channels, [rfqs.BOARD_CHANNEL], catch_up)
 
 
 @websocket("/live/consortia/{consortium_id:uuid}")
@@ -176,7 +178,7 @@ async def consortium_live(
     async def catch_up() -> list[dict[str, Any]]:
         return [await consortia.confirmation_state(consortium_id)]
 
-    await _serve(socket, channels, consortia.consortium_channel(consortium_id), catch_up)
+    await _serve(socket, channels, [consortia.consortium_channel(consortium_id)], catch_up)
 
 
 LIVE_HANDLERS = [rfq_live, board_live, consortium_live]
