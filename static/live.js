@@ -128,8 +128,9 @@
       root.setAttribute("data-connected", "true");
     };
     socket.onmessage = function (message) { handle(JSON.parse(message.data)); };
-    socket.onclose = function () {
+    socket.onclose = function (closing) {
       root.setAttribute("data-connected", "false");
+      if (closing.code === 4401) { return; }  // the session ended: nothing to reconnect with
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };
