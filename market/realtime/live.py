@@ -93,7 +93,9 @@ async def _session_ends(
 
         announced = asyncio.ensure_future(first_announcement())
         try:
-            last_check = time.monotonic()
+            # the first check comes at the first tick: an end announced between the handshake and
+            # this subscription is not missed for long
+            last_check = time.monotonic() - recheck
             while True:
                 done, _ = await asyncio.wait({announced}, timeout=tick)
                 if done:
