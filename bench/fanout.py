@@ -32,9 +32,10 @@ from market.settings import Settings
 
 
 async def watcher_cookie(settings: Settings) -> str:
-    """A session for one of the prepared SMEs (the watcher): the cookie value."""
+    """A session for the prepared buyer (the watcher: before the opening the count of bids is the
+    buyer's alone): the cookie value."""
     async with tables_on(settings):
-        user = await AppUser.select(AppUser.id).where(AppUser.email == "rush1@bench.example.com").first()
+        user = await AppUser.select(AppUser.id).where(AppUser.email == "rush0@bench.example.com").first()
         cookie = secrets.token_urlsafe(32)
         now = dt.datetime.now(dt.UTC)
         await UserSession.insert(

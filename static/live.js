@@ -82,7 +82,7 @@
   }
 
   function applyState(event) {
-    setBids(event.bids);
+    if (event.bids !== undefined) { setBids(event.bids); }  // sealed for this page: not sent
     if (event.deadline && event.deadline !== deadline) {
       deadline = event.deadline;
       var cell = find("deadline");
@@ -128,8 +128,9 @@
       root.setAttribute("data-connected", "true");
     };
     socket.onmessage = function (message) { handle(JSON.parse(message.data)); };
-    socket.onclose = function () {
+    socket.onclose = function (closing) {
       root.setAttribute("data-connected", "false");
+      if (closing.code === 4401) { return; }  // the session ended: nothing to reconnect with
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };

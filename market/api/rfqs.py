@@ -120,7 +120,10 @@ class RfqOut(BaseModel):
     status: str
     status_label: str = Field(description="The status in the language of the request")
     amendments: int
-    bid_count: int = Field(description="How many bids are in; never their contents.")
+    bid_count: int | None = Field(
+        description="How many bids are in, never their contents: for the buyer, and for everyone "
+        "once the bids are opened; null before that (who has bid is sealed)."
+    )
     items: list[ItemOut]
     lots: list[LotOut]
     awards: dict[str, uuid.UUID] = Field(

@@ -160,6 +160,13 @@ def may_see_bid_contents(facts: RfqFacts, now: dt.datetime, *, is_bidder: bool, 
     return is_buyer and facts.opened_at is not None and status(facts, now) is not RfqStatus.CANCELLED
 
 
+def may_see_bid_count(facts: RfqFacts, *, is_buyer: bool) -> bool:
+    """Who has bid is sealed too: before the opening only the buyer learns how many bids are in
+    (never whose), so nothing another firm sees changes when a firm bids; everyone sees the
+    count once the bids are opened (no clock needed: only the opening makes it public)."""
+    return is_buyer or facts.opened_at is not None
+
+
 # -- bids and receipts --------------------------------------------------------------------------
 
 

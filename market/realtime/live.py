@@ -7,6 +7,8 @@ reconnects says what it has seen (``answers``, ``since``) and gets what it misse
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
 import json
 import time
@@ -25,7 +27,7 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath
 
 from market.domain.errors import DomainError
-from market.services import consortia, rfqs
+from market.services import accounts, consortia, rfqs
 from market.services.accounts import SignedIn
 from market.services.context import ServiceContext
 
@@ -35,6 +37,13 @@ MAX_CLIENT_MESSAGE = 256
 MAX_CLIENT_MESSAGES = 10
 CLIENT_MESSAGE_WINDOW = 10.0  # seconds
 POLICY_VIOLATION = 1008
+#: The session the socket was opened under ended (logout, account disabled, expiry): the page
+#: stops reconnecting, since the handshake would be refused.
+SESSION_ENDED = 4401
+#: How often a socket compares its session's end with the clock (no query), and how often it asks
+#: the database whether the session still stands, in case an announcement of its end was lost.
+SESSION_TICK = 1.0  # seconds
+SESSION_RECHECK = 60.0  # seconds
 
 
 def create_channels(backend: ChannelsBackend | None = None) -> ChannelsPlugin:
@@ -58,44 +67,104 @@ def same_origin(socket: WebSocket[Any, Any, Any], public_url: str) -> bool:
 async def _admit(socket: WebSocket[Any, Any, Any], ctx: ServiceContext) -> SignedIn | None:
     """Refuse the handshake (HTTP 403) unless it comes from this site and a signed-in person."""
     signed_in = socket.scope.get("user")
-    if not same_origin(socket, ctx.settings.public_url) or not isinstance(signed_in, SignedIn):
+    if (
+        not same_origin(socket, ctx.settings.public_url)
+        or not isinstance(signed_in, SignedIn)
+        or signed_in.session is None  # sockets open under a session only
+    ):
         await socket.close(code=POLICY_VIOLATION)
         return None
     return signed_in
 
 
+async def _session_ends(
+    ctx: ServiceContext, channels: ChannelsPlugin, signed_in: SignedIn, tick: float, recheck: float
+) -> None:
+    """Return when the session behind a socket ends: its end announced (logout, login anew, the
+    account disabled: from any process, through the event bus), its expiry reached by the clock,
+    or, every ``recheck`` seconds, the database no longer holding it."""
+    assert signed_in.session is not None
+    watched = [accounts.session_channel(signed_in.session), accounts.user_channel(signed_in.actor.user_id)]
+    async with channels.start_subscription(watched) as ending:
+
+        async def first_announcement() -> None:
+            async for _ in ending.iter_events():
+                return
+
+        announced = asyncio.ensure_future(first_announcement())
+        try:
+            # the first check comes at the first tick: an end announced between the handshake and
+            # this subscription is not missed for long
+            last_check = time.monotonic() - recheck
+            while True:
+                done, _ = await asyncio.wait({announced}, timeout=tick)
+                if done:
+                    return
+                if signed_in.expires_at is not None and ctx.now() >= signed_in.expires_at:
+                    return
+                if time.monotonic() - last_check >= recheck:
+                    last_check = time.monotonic()
+                    if not await accounts.still_signed_in(ctx, signed_in):
+                        return
+        finally:
+            announced.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await announced
+
+
 async def _serve(
     socket: WebSocket[Any, Any, Any],
     channels: ChannelsPlugin,
-    channel: str,
+    ctx: ServiceContext,
+    signed_in: SignedIn,
+    subscribed: list[str],
     catch_up: Callable[[], Awaitable[list[dict[str, Any]]]],
 ) -> None:
     """Subscribe, then send what the page missed, then relay events until the page goes (or
-    sends a message over 256 bytes, or more than 10 in 10 seconds: the socket is closed).
+    sends a message over 256 bytes, or more than 10 in 10 seconds: the socket is closed), or the
+    session it was opened under ends (closed with ``SESSION_ENDED`` within a second or so).
 
     Subscribing first means nothing falls between the catch-up and the stream; an event that
     arrives in between is sent after it, which pages handle (states and counts simply repeat,
     answers carry their number)."""
+    closed = False
 
     async def send(event: bytes) -> None:
-        await socket.send_text(event.decode())
+        if not closed:
+            await socket.send_text(event.decode())
 
-    async with channels.start_subscription([channel]) as subscriber:
-        for event in await catch_up():
-            await socket.send_text(json.dumps(event))
-        async with subscriber.run_in_background(send):
-            recent: deque[float] = deque(maxlen=MAX_CLIENT_MESSAGES)
-            while True:
-                try:
-                    message = await socket.receive_text()
-                except WebSocketDisconnect:
-                    return
-                now = time.monotonic()
-                flooding = len(recent) == MAX_CLIENT_MESSAGES and now - recent[0] < CLIENT_MESSAGE_WINDOW
-                recent.append(now)
-                if len(message) > MAX_CLIENT_MESSAGE or flooding:
-                    await socket.close(code=POLICY_VIOLATION)
-                    return
+    ended = asyncio.ensure_future(_session_ends(ctx, channels, signed_in, SESSION_TICK, SESSION_RECHECK))
+    receiving: asyncio.Future[str] | None = None
+    try:
+        async with channels.start_subscription(subscribed) as subscriber:
+            for event in await catch_up():
+                await socket.send_text(json.dumps(event))
+            async with subscriber.run_in_background(send):
+                recent: deque[float] = deque(maxlen=MAX_CLIENT_MESSAGES)
+                while True:
+                    receiving = asyncio.ensure_future(socket.receive_text())
+                    await asyncio.wait({receiving, ended}, return_when=asyncio.FIRST_COMPLETED)
+                    if not receiving.done():  # the session ended first
+                        closed = True
+                        await socket.close(code=SESSION_ENDED)
+                        return
+                    try:
+                        message = receiving.result()
+                    except WebSocketDisconnect:
+                        return
+                    now = time.monotonic()
+                    flooding = len(recent) == MAX_CLIENT_MESSAGES and now - recent[0] < CLIENT_MESSAGE_WINDOW
+                    recent.append(now)
+                    if len(message) > MAX_CLIENT_MESSAGE or flooding:
+                        closed = True
+                        await socket.close(code=POLICY_VIOLATION)
+                        return
+    finally:
+        for task in (receiving, ended):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+                    await task
 
 
 def _int(raw: str | None) -> int:
@@ -117,17 +186,19 @@ async def rfq_live(
     if signed_in is None:
         return
     try:
-        await rfqs.get_rfq(signed_in.actor, str(rfq_id))  # drafts stay with their buyer
+        rfq = await rfqs.get_rfq(signed_in.actor, str(rfq_id))  # drafts stay with their buyer
     except DomainError:
         await socket.close(code=POLICY_VIOLATION)
         return
     await socket.accept()
     seen = _int(socket.query_params.get("answers"))
+    buyer = str(rfq["buyer"]) == signed_in.actor.organisation_id  # hears the bid count, sealed to others
 
     async def catch_up() -> list[dict[str, Any]]:
-        return [await rfqs.live_state(ctx, rfq_id), *await rfqs.answers_after(rfq_id, seen)]
+        return [await rfqs.live_state(ctx, rfq_id, buyer=buyer), *await rfqs.answers_after(rfq_id, seen)]
 
-    await _serve(socket, channels, rfqs.rfq_channel(rfq_id), catch_up)
+    subscribed = [rfqs.rfq_channel(rfq_id), *([rfqs.buyer_channel(rfq_id)] if buyer else [])]
+    await _serve(socket, channels, ctx, signed_in, subscribed, catch_up)
 
 
 @websocket("/live/board")
@@ -137,7 +208,8 @@ async def board_live(
     ctx: NamedDependency[ServiceContext],
 ) -> None:
     """The board: how many RFQs were published since the page was made, then each new one."""
-    if await _admit(socket, ctx) is None:
+    signed_in = await _admit(socket, ctx)
+    if signed_in is None:
         return
     await socket.accept()
     try:
@@ -151,7 +223,7 @@ async def board_live(
         now = ctx.now()
         return [{"type": "missed", "count": await rfqs.published_since(since), "at": now.isoformat()}]
 
-    await _serve(socket, channels, rfqs.BOARD_CHANNEL, catch_up)
+    await _serve(socket, channels, ctx, signed_in, [rfqs.BOARD_CHANNEL], catch_up)
 
 
 @websocket("/live/consortia/{consortium_id:uuid}")
@@ -176,7 +248,7 @@ async def consortium_live(
     async def catch_up() -> list[dict[str, Any]]:
         return [await consortia.confirmation_state(consortium_id)]
 
-    await _serve(socket, channels, consortia.consortium_channel(consortium_id), catch_up)
+    await _serve(socket, channels, ctx, signed_in, [consortia.consortium_channel(consortium_id)], catch_up)
 
 
 LIVE_HANDLERS = [rfq_live, board_live, consortium_live]

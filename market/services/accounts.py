@@ -48,11 +48,14 @@ def digest(secret: str) -> str:
 
 @dataclass(frozen=True)
 class SignedIn:
-    """A resolved session or token: the user row and the actor the domain rules see."""
+    """A resolved session or token: the user row and the actor the domain rules see (and, for a
+    session, its id and end, so that a live socket opened under it ends with it)."""
 
     user: dict[str, Any]
     organisation: dict[str, Any]
     actor: Actor
+    session: str | None = None  # the stored session id (the cookie's SHA-256)
+    expires_at: dt.datetime | None = None
 
 
 def _actor(user: dict[str, Any], org: dict[str, Any]) -> Actor:
@@ -69,7 +72,7 @@ def _actor(user: dict[str, Any], org: dict[str, Any]) -> Actor:
 _HOLDER_COLUMNS = raw.column_list(AppUser, "u", "user.") + ", " + raw.column_list(Organisation, "o", "org.")
 _HOLDER_JOIN = 'JOIN app_user u ON u.id = h."user" JOIN organisation o ON o.id = u.organisation'
 # The f-strings only splice column names taken from the table definitions; values go as {} args.
-_SESSION_HOLDER_SQL = f"SELECT h.expires_at AS session_expires_at, {_HOLDER_COLUMNS} FROM user_session h {_HOLDER_JOIN} WHERE h.id = {{}}"  # noqa: S608, E501
+_SESSION_HOLDER_SQL = f"SELECT h.id AS session_id, h.expires_at AS session_expires_at, {_HOLDER_COLUMNS} FROM user_session h {_HOLDER_JOIN} WHERE h.id = {{}}"  # noqa: S608, E501
 _TOKEN_HOLDER_SQL = f"SELECT h.id AS token_id, h.revoked_at AS token_revoked_at, h.last_used_at AS token_last_used_at, {_HOLDER_COLUMNS} FROM api_token h {_HOLDER_JOIN} WHERE h.token_hash = {{}}"  # noqa: S608, E501
 
 
@@ -78,7 +81,13 @@ def _holder(row: dict[str, Any]) -> SignedIn | None:
     if user["disabled"]:
         return None
     org = raw.split(row, "org.")
-    return SignedIn(user=user, organisation=org, actor=_actor(user, org))
+    return SignedIn(
+        user=user,
+        organisation=org,
+        actor=_actor(user, org),
+        session=row.get("session_id"),
+        expires_at=row.get("session_expires_at"),
+    )
 
 
 # -- login and throttling -----------------------------------------------------------------------
@@ -138,6 +147,31 @@ async def authenticate(ctx: ServiceContext, email: str, password: str, client: s
 # -- sessions -----------------------------------------------------------------------------------
 
 
+# -- the end of a session, heard by its live sockets in every process --------------------------
+
+
+def session_channel(session_id: str) -> str:
+    """Where the end of one session is announced (named by a hash of its id, not the id)."""
+    return "session-end." + digest(session_id)[:32]
+
+
+def user_channel(user_id: str | uuid.UUID) -> str:
+    """Where the end of every session of one person is announced (the account disabled)."""
+    return f"user-end.{user_id}"
+
+
+ENDED = {"type": "ended"}
+
+
+async def still_signed_in(ctx: ServiceContext, signed_in: SignedIn) -> bool:
+    """Whether the session behind a live socket still stands (checked again now and then, in case
+    an announcement of its end was lost)."""
+    if signed_in.session is None:
+        return False
+    row = await raw.first(UserSession, _SESSION_HOLDER_SQL, signed_in.session)
+    return row is not None and row["session_expires_at"] > ctx.now() and _holder(row) is not None
+
+
 async def start_session(ctx: ServiceContext, user_id: uuid.UUID, replaces: str | None = None) -> str:
     """A new session id (never the one the browser had before login); returns the cookie value."""
     token = secrets.token_urlsafe(32)
@@ -154,11 +188,15 @@ async def start_session(ctx: ServiceContext, user_id: uuid.UUID, replaces: str |
                 expires_at=now + dt.timedelta(hours=ctx.settings.session_hours),
             )
         )
+    if replaces:  # the session the browser had is gone: so are its live sockets
+        ctx.announce(session_channel(digest(replaces)), ENDED)
     return token
 
 
-async def end_session(token: str) -> None:
+async def end_session(ctx: ServiceContext, token: str) -> None:
+    """Log out: the session is gone on the server, and its live sockets close (in every process)."""
     await UserSession.delete().where(UserSession.id == digest(token))
+    ctx.announce(session_channel(digest(token)), ENDED)
 
 
 async def resolve_session(ctx: ServiceContext, token: str) -> SignedIn | None:
@@ -304,6 +342,8 @@ async def update_person(
                 await ApiToken.update({ApiToken.revoked_at: ctx.now()}).where(
                     ApiToken.user == person["id"], ApiToken.revoked_at.is_null()
                 )
+        if disabled:  # after the commit: their live sockets close too, in every process
+            ctx.announce(user_channel(person["id"]), ENDED)
     return await load_person(user_id)
 
 

@@ -299,7 +299,20 @@ async def answer(
     now = ctx.now()
     async with ctx.transaction():
         if accept:
-            await claim_seats(rfq["id"], seat_lots(rfq["lots"], row["lots"]), me, holder_of(row["id"]))
+            try:
+                await claim_seats(rfq["id"], seat_lots(rfq["lots"], row["lots"]), me, holder_of(row["id"]))
+            except DomainError as error:
+                if error.code != "consortium.firm_taken":
+                    raise
+                # said to the answering firm alone: the lead learns nothing (who has bid is sealed)
+                raise DomainError(
+                    "consortium.firm_taken",
+                    N_(
+                        "Your firm is already in another bid on this request (or lot), so it cannot "
+                        "join this one: decline the invitation, or withdraw that bid first."
+                    ),
+                    kind=ErrorKind.CONFLICT,
+                ) from None
         await ConsortiumMember.update(
             {
                 ConsortiumMember.status: (MemberStatus.ACCEPTED if accept else MemberStatus.DECLINED).value,

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from market.db import raw
-from market.db.tables import BidSeat, Certificate, Organisation, PartnerInterest
+from market.db.tables import Certificate, Organisation, PartnerInterest
 from market.domain.accounts import Actor, supports
 from market.domain.certificates import CertificateType, Verification, is_valid
 from market.domain.consortium import Consortium, ConsortiumKind, Member, MemberStatus
@@ -38,7 +38,6 @@ from market.services import consortia
 from market.services.context import ServiceContext
 from market.services.organisations import load_organisation, org_ref
 from market.services.readiness import certificate_view, passports
-from market.services.seats import holder_of
 
 SUGGESTIONS = 10
 GATE_BATCH = 40
@@ -116,8 +115,7 @@ async def suggest_partners(
     )
     found: list[Suggestion] = []
     if needs.any:
-        lots = sorted(rules.lots) or [lot["id"] for lot in rfq["lots"]] or [""]
-        scored = await _scored_candidates(rfq["id"], lots, needs, known, consortium_id, now)
+        scored = await _scored_candidates(rfq["id"], needs, known, now)
         found = await _admitted(scored, requirements, now, limit)
     return Matches(
         {"id": firm["id"], "legal_name": firm["legal_name"]},
@@ -131,14 +129,13 @@ async def suggest_partners(
 
 async def _scored_candidates(
     rfq_id: uuid.UUID,
-    lots: list[str],
     needs: PartnerNeeds,
     known: list[uuid.UUID],
-    consortium_id: uuid.UUID | None,
     now: dt.datetime,
 ) -> list[tuple[Suggestion, dict[str, Any]]]:
-    """Every supplier that closes a gap, best first, before the gate: firms already in this
-    consortium (in any state) and firms holding a seat in another bid on these lots left out."""
+    """Every supplier that closes a gap, best first, before the gate, leaving out the firms
+    already in this consortium (in any state). Whether a firm is in another bid changes nothing
+    here: who has bid is sealed until the opening."""
     args: list[Any] = [OrganisationKind.SME_SUPPLIER.value]
     sql = (
         "SELECT id, legal_name, country, classification_codes, monthly_capacity, capacity_unit "
@@ -162,16 +159,9 @@ async def _scored_candidates(
         return []
     firms = await raw.rows(Organisation, f"{sql} AND ({' OR '.join(ways)})", *args)
     certified = await _certified(needs, now)
+    # Firms seated in another bid stay suggested: leaving them out would tell every other
+    # supplier who has bid (trust 7a). One that cannot join says so to itself when it answers.
     excluded = {str(org) for org in known}
-    own_holder = holder_of(consortium_id) if consortium_id else ""
-    for seat in await raw.rows(
-        BidSeat,
-        f"SELECT organisation, holder FROM bid_seat WHERE rfq = {{}} AND lot IN ({raw.marks(lots)})",  # noqa: S608
-        rfq_id,
-        *lots,
-    ):
-        if seat["holder"] != own_holder:
-            excluded.add(str(seat["organisation"]))
     interest = {
         str(row["organisation"]): row["note"]
         for row in await raw.rows(

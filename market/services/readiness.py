@@ -66,7 +66,7 @@ async def _sme(actor: Actor, org_id: str, *, fill: bool) -> dict[str, Any]:
     org = await load_organisation(org_id)
     require_view(actor, await org_ref(org))
     if org["kind"] != OrganisationKind.SME_SUPPLIER.value:
-        raise DomainError("readiness.sme_only", N_("Only SME suppliers keep a readiness passport."))
+        raise Forbidden("readiness.sme_only", N_("Only SME suppliers keep a readiness passport."))
     if fill and actor.organisation_id != str(org["id"]):
         raise Forbidden("readiness.own_only", N_("Only the SME's own people fill in its self-assessment."))
     return org

@@ -59,6 +59,7 @@ from market.domain.rfq import (
     item_lots,
     lot_totals,
     may_see_bid_contents,
+    may_see_bid_count,
     parse_lots,
     parse_translations,
     replay,
@@ -349,7 +350,12 @@ async def get_rfq(actor: Actor, rfq_id: str) -> dict[str, Any]:
     titles = {lot["id"]: lot["title"] for lot in row["lots"]}
     for item in row["items"]:
         item["lot_title"] = titles.get(item["lot"], "")
-    row["bid_count"] = await Bid.count().where(Bid.rfq == row["id"], Bid.status == ACTIVE)
+    # None: sealed for this viewer (trust 7a), not even counted, so nothing about it changes
+    row["bid_count"] = (
+        await Bid.count().where(Bid.rfq == row["id"], Bid.status == ACTIVE)
+        if may_see_bid_count(facts(row), is_buyer=str(row["buyer"]) == actor.organisation_id)
+        else None
+    )
     return row
 
 
@@ -895,7 +901,13 @@ BOARD_CHANNEL = "board"
 
 
 def rfq_channel(rfq_id: uuid.UUID | str) -> str:
+    """What every page of the RFQ may hear: status, deadline, public answers."""
     return f"rfq.{rfq_id}"
+
+
+def buyer_channel(rfq_id: uuid.UUID | str) -> str:
+    """What only the buyer's pages hear before the opening: the number of bids."""
+    return f"rfq.{rfq_id}.buyer"
 
 
 async def _bid_count(rfq_id: uuid.UUID) -> int:
@@ -922,18 +934,21 @@ def _answer_event(question: dict[str, Any], number: int) -> dict[str, Any]:
     }
 
 
-async def live_state(ctx: ServiceContext, rfq_id: uuid.UUID) -> dict[str, Any]:
-    """What a live RFQ page shows: status, deadline, number of bids, number of answers."""
+async def live_state(ctx: ServiceContext, rfq_id: uuid.UUID, *, buyer: bool = False) -> dict[str, Any]:
+    """What a live RFQ page shows: status, deadline, number of answers, and the number of bids
+    for whom it is not sealed (the buyer; everyone once opened)."""
     row = await raw.first(Rfq, _BID_TARGET_SQL, rfq_id)
     if row is None:
         raise NotFound("rfq")
-    return {
+    state = {
         "type": "state",
         "status": rfq_status(row, ctx.now()).value,
         "deadline": row["deadline"].isoformat() if row["deadline"] else None,
-        "bids": await _bid_count(rfq_id),
         "answers": await _answer_count(rfq_id),
     }
+    if may_see_bid_count(facts(row), is_buyer=buyer):
+        state["bids"] = await _bid_count(rfq_id)
+    return state
 
 
 async def answers_after(rfq_id: uuid.UUID, seen: int) -> list[dict[str, Any]]:
@@ -955,11 +970,12 @@ LIVE_COUNT_DELAY = 0.05  # seconds: a burst of bids gives one count per RFQ, not
 
 
 def _announce_bids(ctx: ServiceContext, rfq_id: uuid.UUID) -> None:
-    """Tell the RFQ's live pages the number of bids (never anything about them), counted once for
-    a burst of bids so a deadline rush costs one query and one message per page per moment."""
+    """Tell the buyer's live pages the number of bids (never anything about them; nobody else
+    hears that a firm bid), counted once for a burst of bids so a deadline rush costs one query
+    and one message per page per moment."""
 
     async def count_and_tell() -> None:
-        ctx.announce(rfq_channel(rfq_id), {"type": "bids", "count": await _bid_count(rfq_id)})
+        ctx.announce(buyer_channel(rfq_id), {"type": "bids", "count": await _bid_count(rfq_id)})
 
     ctx.coalesce(f"bid-count:{rfq_id}", LIVE_COUNT_DELAY, count_and_tell)
 

@@ -359,10 +359,12 @@ class PublicPages(Controller):
         return response
 
     @post("/logout", include_in_schema=False)
-    async def logout(self, request: Request[Any, Any, Any]) -> Response[Any]:
+    async def logout(
+        self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext]
+    ) -> Response[Any]:
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
-            await accounts.end_session(cookie)
+            await accounts.end_session(ctx, cookie)
         response = redirect("/", "signed_out")
         response.cookies.append(session_cookie(request, "", 0))
         return response

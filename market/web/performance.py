@@ -54,7 +54,7 @@ class PerformancePages(Controller):
         **extra: Any,
     ) -> Template:
         me = need(request)
-        rfqs.require_buyer(me.actor)
+        await rfqs.own_rfq(me.actor, rfq_id)  # the form answers as its action: 403/404 to others
         rfq = await rfqs.get_rfq(me.actor, rfq_id)
         titles = {lot["id"]: lot["title"] for lot in rfq["lots"]}
         return render(

@@ -226,6 +226,8 @@ class RfqPages(Controller):
         try:
             row = await rfqs.create_rfq(ctx, me.actor, data)
         except DomainError as error:
+            if error.kind.value != "invalid":  # a refusal answers as one (403), not as a form to fix
+                raise
             values = {k: form.get(k, "") for k in form if k != "_csrf_token"}
             values["certificates"] = data["requirements"]["certificates"]
             values["countries"] = data["requirements"]["countries"]

@@ -73,11 +73,11 @@ async def test_who_could_complete_my_bid(client, ctx, clock) -> None:
     certified, certified_token = await firm(
         ctx, "AR", haccp=True, today=today, monthly_capacity=100, classification_codes=["34300000"]
     )
-    _, seated = await firm(ctx, "AR", haccp=True, today=today, monthly_capacity=2000, **SOLES)
+    seated_org, seated = await firm(ctx, "AR", haccp=True, today=today, monthly_capacity=100, **SOLES)
     own_team = {"kind": "horizontal", "share": "100", "liability_accepted": True}
     assert (
         await client.post(f"/api/v1/rfqs/{rfq['id']}/consortia", json=own_team, headers=bearer(seated))
-    ).status_code == 201  # in another bid already: never suggested
+    ).status_code == 201  # in another bid already: still suggested (who bids is sealed)
     note = {"note": "HACCP-certified plant"}
     assert (
         await client.post(f"/api/v1/rfqs/{rfq['id']}/interest", json=note, headers=bearer(certified_token))
@@ -90,7 +90,8 @@ async def test_who_could_complete_my_bid(client, ctx, clock) -> None:
     assert [(n["description"], n["missing"]) for n in found["missing_items"]] == [("Shoe sole", "500")]
     assert found["missing_certificates"] == [{"certificate": "haccp", "lacking": [str(lead_org["id"])]}]
     ranked = found["suggestions"]
-    assert [s["organisation"] for s in ranked] == [str(best["id"]), str(certified["id"])]
+    expected = [str(best["id"]), str(seated_org["id"]), str(certified["id"])]
+    assert [s["organisation"] for s in ranked] == expected
     assert [r["code"] for r in ranked[0]["reasons"]] == [
         "partner.supplies",
         "partner.capacity",
@@ -100,7 +101,7 @@ async def test_who_could_complete_my_bid(client, ctx, clock) -> None:
     ]
     assert "500 of the 500 missing" in ranked[0]["reasons"][1]["message"]
     assert ranked[0]["share"] == "33" and ranked[0]["items"] == [rfq["items"][0]["id"]]
-    assert [r["code"] for r in ranked[1]["reasons"]] == [
+    assert [r["code"] for r in ranked[2]["reasons"]] == [
         "partner.certificate",
         "partner.interested",
         "partner.country",
@@ -137,7 +138,8 @@ async def test_who_could_complete_my_bid(client, ctx, clock) -> None:
     ).status_code == 201
     after = (await client.get(url, headers=bearer(lead))).json()
     assert str(best["id"]) not in [s["organisation"] for s in after["suggestions"]]  # already invited
-    assert [s["organisation"] for s in after["suggestions"]] == [str(certified["id"])]
+    # only the certificate is missing now: the interested firm first, then the one in another bid
+    assert [s["organisation"] for s in after["suggestions"]] == [str(certified["id"]), str(seated_org["id"])]
 
     # the lead sets the shares; a bad one is named at its member and nothing changes
     bad = {"parts": {str(lead_org["id"]): {"share": "0"}, str(best["id"]): {"share": "33"}}}

@@ -51,7 +51,9 @@ def test_publish_bid_live_count_deadline_award_debrief(browser: Any, timed_serve
     expect(watcher.get_by_text("You cannot bid yet: what to fix")).to_be_visible()
     assert watcher.get_by_role("button", name="Send the sealed bid").count() == 0
     expect(watcher.locator("#live")).to_have_attribute("data-connected", "true")
-    expect(watcher.locator('[data-live="bids"]')).to_have_text("0")
+    expect(watcher.locator('[data-live="bids"]')).to_have_count(0)  # who bids is sealed from others
+    expect(buyer.locator("#live")).to_have_attribute("data-connected", "true")
+    expect(buyer.locator('[data-live="bids"]')).to_have_text("0")
 
     # an eligible supplier bids and gets its receipt
     bidder_context = browser.new_context()
@@ -65,9 +67,10 @@ def test_publish_bid_live_count_deadline_award_debrief(browser: Any, timed_serve
     expect(bidder.get_by_text("Your bid is received.")).to_be_visible()
     assert re.search(r"SHA-256 [0-9a-f]{64}", bidder.locator(".notice").inner_text())
 
-    # the watcher's page counts the bid without reloading, and says so
-    expect(watcher.locator('[data-live="bids"]')).to_have_text("1")
-    expect(watcher.locator('[data-live="notice"]')).to_have_text("Bids received: 1")
+    # the buyer's page counts the bid without reloading, and says so; the other supplier's hears nothing
+    expect(buyer.locator('[data-live="bids"]')).to_have_text("1")
+    expect(buyer.locator('[data-live="notice"]')).to_have_text("Bids received: 1")
+    expect(watcher.locator('[data-live="notice"]')).to_have_text("")
 
     # the deadline passes on the server's clock; the buyer opens, compares and awards
     timed_server.advance(40 * 3600)

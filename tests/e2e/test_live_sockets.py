@@ -4,6 +4,7 @@ what a page gets on (re)connecting, and that an event follows a change made else
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import re
@@ -120,31 +121,45 @@ def test_handshakes_from_elsewhere_or_without_a_session_are_refused(live_server:
 
 
 def test_state_on_connect_live_bid_count_and_missed_answers(live_server: str) -> None:
+    """The buyer's page hears the count of bids as they arrive; another supplier's page hears
+    nothing when a firm bids (who has bid is sealed until the opening)."""
     watcher = signed_in_client(live_server, "sme.br@demo.market")
     buyer = signed_in_client(live_server, "buyer@demo.market")
-    host = live_server.removeprefix("http://")
-    headers = {"Cookie": cookie_header(watcher), "Origin": f"http://{host}"}
+    origin = {"Origin": live_server}
+    as_watcher = {"Cookie": cookie_header(watcher), **origin}
+    as_buyer = {"Cookie": cookie_header(buyer), **origin}
 
     target_id, api = fresh_open_rfq(buyer, "Live socket test RFQ")
     bidder = signed_in_client(live_server, "sme@demo.market")
 
     url = socket_url(live_server, f"/live/rfqs/{target_id}?answers=0")
 
-    async def watch_a_bid() -> dict[str, Any]:
-        async with websockets.connect(url, additional_headers=headers, origin=None) as socket:
-            state = await next_event(socket, "state")
+    async def watch_a_bid() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        async with (
+            websockets.connect(url, additional_headers=as_buyer) as buyer_socket,
+            websockets.connect(url, additional_headers=as_watcher) as other_socket,
+        ):
+            state = await next_event(buyer_socket, "state")
             assert state["status"] == "published" and state["bids"] == 0
+            others = await next_event(other_socket, "state")
+            assert others["status"] == "published" and "bids" not in others
             page = (await asyncio.to_thread(bidder.get, f"/rfqs/{target_id}")).text
             form = bid_form(page, "4321.77")
             submitted = await asyncio.to_thread(bidder.post, f"/rfqs/{target_id}/bid", data=form)
             assert submitted.status_code == 201, submitted.text[:500]
-            return await next_event(socket, "bids")
+            counted = await next_event(buyer_socket, "bids")
+            heard = []
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    heard.append(json.loads(await asyncio.wait_for(other_socket.recv(), 1.5)))
+            return counted, heard
 
     async def reconnect() -> tuple[dict[str, Any], dict[str, Any]]:
-        async with websockets.connect(url, additional_headers=headers, origin=None) as socket:
+        async with websockets.connect(url, additional_headers=as_watcher) as socket:
             return await next_event(socket, "state"), await next_event(socket, "answer")
 
-    bids = asyncio.run(watch_a_bid())
+    bids, heard_by_others = asyncio.run(watch_a_bid())
+    assert heard_by_others == []
     # a question answered while nobody watches is caught up on the next connection
     question = bidder.post(
         f"/rfqs/{target_id}/questions",
@@ -161,7 +176,7 @@ def test_state_on_connect_live_bid_count_and_missed_answers(live_server: str) ->
     assert answered.status_code == 200
     state, answer = asyncio.run(reconnect())
     assert bids == {"type": "bids", "count": 1}
-    assert state["bids"] == 1 and state["answers"] == 1
+    assert "bids" not in state and state["answers"] == 1  # sealed for another supplier
     assert answer["question"] == "Which steel grade?" and answer["answer"] == "SAE 1045."
     everything = json.dumps([bids, state, answer])
     assert "4321" not in everything and "secret-note" not in everything

@@ -24,13 +24,16 @@ from market.settings import PROJECT_ROOT
 from tests.conftest import IN_CI
 from tests.e2e.conftest import DEMO_PASSWORD, seeded_database, server_process
 from tests.e2e.test_live_sockets import (
+    OPEN_RFQ,
     bid_form,
     cookie_header,
     fresh_open_rfq,
     next_event,
+    rfq_id,
     signed_in_client,
     socket_url,
 )
+from tests.e2e.test_socket_sessions import SESSION_ENDED, WITHIN, closed_after, logout
 from tests.helpers import csrf_from
 
 pytestmark = pytest.mark.e2e
@@ -82,7 +85,7 @@ def test_a_page_on_one_process_hears_a_bid_sent_to_the_other(two_processes: tupl
         ready = httpx.get(base + "/ready")
         assert ready.status_code == 200 and ready.json()["checks"] == {"database": True, "shared_state": True}
     target, _ = fresh_open_rfq(signed_in_client(b, "buyer@demo.market"), "Two-process RFQ")
-    watcher = signed_in_client(a, "sme.br@demo.market")
+    watcher = signed_in_client(a, "buyer@demo.market")  # the count of bids is the buyer's alone
     bidder = signed_in_client(b, "sme@demo.market")
     headers = {"Cookie": cookie_header(watcher), "Origin": a}
 
@@ -109,6 +112,18 @@ def test_a_session_made_on_one_process_works_on_the_other(two_processes: tuple[s
     form = on_a.get("/notifications")
     marked = on_b.post("/notifications/read", data={"_csrf_token": csrf_from(form.text)})
     assert marked.status_code == 303
+
+
+def test_a_logout_on_one_process_closes_the_socket_on_the_other(two_processes: tuple[str, str]) -> None:
+    """The session ends on B; its socket lives on A: the end travels through Redis and A closes
+    it within seconds (code 4401)."""
+    a, b = two_processes
+    on_a = signed_in_client(a, "sme.br@demo.market")
+    on_b = httpx.Client(base_url=b, cookies=on_a.cookies)
+    target = socket_url(a, f"/live/rfqs/{rfq_id(on_a, OPEN_RFQ)}")
+    headers = {"Cookie": cookie_header(on_a), "Origin": a}
+    code, took = asyncio.run(closed_after(target, headers, lambda: logout(on_b)))
+    assert code == SESSION_ENDED and took < WITHIN
 
 
 def test_the_login_throttle_counts_failures_on_both(two_processes: tuple[str, str]) -> None:
