@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
-from litestar.exceptions import SerializationException
+from litestar.exceptions import ClientException, SerializationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from market.domain.errors import N_
@@ -157,8 +157,23 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except UnicodeDecodeError as error:
+            # Litestar's multipart parser decodes a part without a file name as UTF-8 text, even in
+            # the CSRF check before any handler: bytes that are not UTF-8 are the sender's mistake.
+            if _raised_parsing_a_form(error):
+                raise ClientException("The form is not in UTF-8.") from error
+            raise
         finally:
             reset_language(token)
+
+
+def _raised_parsing_a_form(error: BaseException) -> bool:
+    frame = error.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename.endswith(("litestar/_multipart.py", "litestar/_parsers.py")):
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def resolve_language(scope: Scope, chosen: str | None, default: str) -> str:
