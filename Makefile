@@ -42,10 +42,12 @@ test-fast: $(DEPS_STAMP) ## Run the suite without the browser tests
 FUZZ_EXAMPLES ?= 100
 FUZZ_REPORT := .cache/fuzz-report.txt
 
-fuzz: $(DEPS_STAMP) ## Fuzz the API: FUZZ_EXAMPLES (100) cases per operation and role; prints cases and 5xx
+FORM_EXAMPLES ?= 2000
+
+fuzz: $(DEPS_STAMP) ## Fuzz the API (100 cases per operation and role) and random portal forms (2000); cases, 5xx
 	@rm -f $(FUZZ_REPORT)
-	MARKET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MARKET_FUZZ_REPORT=$(FUZZ_REPORT) \
-		$(PY) -m pytest -q tests/e2e/test_api_fuzz.py; \
+	MARKET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MARKET_FUZZ_REPORT=$(FUZZ_REPORT) MARKET_FORM_EXAMPLES=$(FORM_EXAMPLES) \
+		$(PY) -m pytest -q tests/e2e/test_api_fuzz.py tests/web/test_random_forms.py; \
 		status=$$?; cat $(FUZZ_REPORT) 2>/dev/null; exit $$status
 
 lint: $(DEPS_STAMP) ## ruff and mypy

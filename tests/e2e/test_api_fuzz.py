@@ -107,7 +107,7 @@ def api_document() -> dict[str, Any]:
 
 # schemathesis's ``positive_data_acceptance`` counts every 422 as a refusal of valid data; here a
 # rule the schema cannot state may refuse it (``schema_valid_input_is_parsed`` below stands in).
-# ``unsupported_method`` is off: Litestar 2's automatic OPTIONS answers 204 with an ``Allow`` that
+# ``unsupported_method`` is off: Litestar 2.25's automatic OPTIONS answers 204 with an ``Allow`` that
 # lists only the first method registered on a path (GET, OPTIONS where GET and PATCH are served), a
 # framework quirk, not a refusal of input; every other check runs.
 CONFIG = SchemathesisConfig.from_dict(
