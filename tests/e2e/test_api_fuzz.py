@@ -174,7 +174,9 @@ def test_chains_of_calls(role: str, fuzz_server: dict[str, Any]) -> None:
     # Generation only: replaying or shrinking a chain against a server whose state has moved on
     # would draw differently (hypothesis calls that flaky); a failure is reported as found.
     Chains.run(
-        settings=settings(SETTINGS, max_examples=EXAMPLES, stateful_step_count=10, phases=[Phase.generate])
+        settings=settings(
+            SETTINGS, max_examples=max(EXAMPLES, 12), stateful_step_count=10, phases=[Phase.generate]
+        )
     )
 
 
