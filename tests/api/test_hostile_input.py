@@ -11,6 +11,7 @@ import pytest
 from market.api.openapi import published_document
 from market.db.tables import Certificate, Organisation, Rfq
 from market.domain.organisations import OrganisationKind as K
+from market.domain.text import has_control_characters
 from tests.api.test_readiness_api import PDF, setup
 from tests.conftest import api_token_for, bearer
 from tests.factories import PASSWORD, organisation_with_admin, profile, unique_email
@@ -161,3 +162,10 @@ async def test_the_portal_refuses_control_characters_with_a_page(client) -> None
     assert await Organisation.count() == 0
     page = await client.get("/login?next=/%00")
     assert page.status_code == 422 and "Text may not hold control characters" in page.text
+
+
+def test_which_characters_are_refused() -> None:
+    for bad in ("a\x00", "\x1b[31m", "\x7f", "\x85", "\ud800", "\x0b", "\x0c"):
+        assert has_control_characters(bad), repr(bad)
+    for good in ("a\tb\r\n", "отчёт ＲＥＰＯＲＴ 报告", "Ação — “x”", "", "\u200b"):
+        assert not has_control_characters(good), repr(good)
