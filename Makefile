@@ -9,7 +9,7 @@ DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 PYTEST_WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint format messages seed migrate clean
+.PHONY: help run test test-fast fuzz lint format messages seed migrate clean
 
 help: ## Show this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,17 @@ test: $(DEPS_STAMP) $(AXE) ## Run the whole test suite (unit, API, portal, brows
 
 test-fast: $(DEPS_STAMP) ## Run the suite without the browser tests
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadscope -q -m "not e2e"
+
+FUZZ_EXAMPLES ?= 100
+FUZZ_REPORT := .cache/fuzz-report.txt
+
+FORM_EXAMPLES ?= 2000
+
+fuzz: $(DEPS_STAMP) ## Fuzz the API (100 cases per operation and role) and random portal forms (2000); cases, 5xx
+	@rm -f $(FUZZ_REPORT)
+	MARKET_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MARKET_FUZZ_REPORT=$(FUZZ_REPORT) MARKET_FORM_EXAMPLES=$(FORM_EXAMPLES) \
+		$(PY) -m pytest -q tests/e2e/test_api_fuzz.py tests/web/test_random_forms.py; \
+		status=$$?; cat $(FUZZ_REPORT) 2>/dev/null; exit $$status
 
 lint: $(DEPS_STAMP) ## ruff and mypy
 	$(PY) -m ruff check market tests bench

@@ -40,7 +40,7 @@ from market.settings import PROJECT_ROOT, Settings, load_settings
 from market.shared import SharedState
 from market.web.agencies import WEB_AGENCY_CONTROLLERS
 from market.web.consortia import ConsortiumPages
-from market.web.middleware import RequestContextMiddleware, add_security_headers
+from market.web.middleware import RequestContextMiddleware, add_security_headers, refuse_hostile_input
 from market.web.pages import WEB_CONTROLLERS, web_exception_response
 from market.web.performance import PerformancePages
 from market.web.readiness import CertificatePages, ReadinessPages
@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], dt.datet
         },
         middleware=[DefineMiddleware(RequestContextMiddleware, ctx=ctx)],
         before_send=[add_security_headers],
+        before_request=refuse_hostile_input,
         csrf_config=CSRFConfig(
             secret=settings.secret_key or secrets.token_urlsafe(32),
             cookie_name="market_csrf",

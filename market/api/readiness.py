@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from pydantic import BaseModel, Field
 
 from market.api.controllers import PageNumber, PerPage, paginate, signed_in_guard, who
+from market.api.downloads import attachment
 from market.api.schemas import Input, Page, at_most_entries
 from market.domain.eligibility import Eligibility, parse_requirements
 from market.domain.errors import FieldError
@@ -374,17 +375,3 @@ class ReadinessController(Controller):
         )
         result = await readiness.check(ctx, who(request).actor, str(organisation), requirements)
         return EligibilityOut.of(organisation, result)
-
-
-def attachment(content: bytes, content_type: str, file_name: str) -> Response[bytes]:
-    """A stored document as a download that the browser never renders in the page."""
-    return Response(
-        content,
-        media_type=content_type,
-        headers={
-            "content-disposition": f'attachment; filename="{file_name}"',
-            "x-content-type-options": "nosniff",
-            "cache-control": "private, no-store",
-            "content-security-policy": "default-src 'none'; sandbox",
-        },
-    )

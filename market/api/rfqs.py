@@ -265,7 +265,12 @@ class RfqController(Controller):
         ] = "",
         currency: Annotated[str, QueryParameter(schema_extra={"enum": ["", *CURRENCIES]})] = "",
         closes_by: Annotated[
-            str, QueryParameter(max_length=10, description="YYYY-MM-DD, UTC", schema_extra={"format": "date"})
+            str,
+            QueryParameter(
+                max_length=10,
+                description="YYYY-MM-DD, UTC, from 1900-01-01 to 2999-12-31; empty: any day",
+                schema_extra={"pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"},
+            ),
         ] = "",
         eligible: Annotated[bool, QueryParameter(description="Only RFQs my firm may bid on")] = False,
         sort: Annotated[

@@ -216,7 +216,7 @@ def parse_requirements(raw: Mapping[str, Any]) -> RequirementSet:
 
     level = Level.L0
     level_text = str(raw.get("min_level") or "L0").upper().removeprefix("L")
-    if level_text.isdigit() and int(level_text) <= max(Level):
+    if level_text.isascii() and level_text.isdigit() and int(level_text) <= max(Level):
         level = Level(int(level_text))
     else:
         errors.add("min_level", "eligibility.level_unknown", N_("Choose a level from L0 to L4."))
@@ -245,7 +245,7 @@ def parse_requirements(raw: Mapping[str, Any]) -> RequirementSet:
     max_age: int | None = None
     age_text = str(raw.get("max_assessment_age_days") or "").strip()
     if age_text:
-        if age_text.isdigit() and int(age_text) <= 3650:
+        if age_text.isascii() and age_text.isdigit() and int(age_text) <= 3650:
             max_age = int(age_text)
         else:
             errors.add(

@@ -59,6 +59,10 @@ def search_terms(text: str) -> list[str]:
     return list(dict.fromkeys(terms))[:MAX_TERMS]
 
 
+#: The days a date filter may name: any real deadline, never one whose next day overflows.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
 @dataclass(frozen=True)
 class BoardQuery:
     """A board search. Empty fields do not filter."""
@@ -77,7 +81,7 @@ def parse_board_query(raw: dict[str, str]) -> BoardQuery:
     """A board query from form or query-string values; a bad value is refused with its reason."""
     errors = FieldCollector()
     cpv = raw.get("cpv", "").strip().split("-")[0]  # "34300000-0": the check digit does not narrow it
-    if cpv and (not cpv.isdigit() or len(cpv) > 8):
+    if cpv and (not (cpv.isascii() and cpv.isdigit()) or len(cpv) > 8):
         errors.add("cpv", "search.cpv", N_("Enter a CPV code or its first digits, e.g. 34 or 34300000."))
     country = None
     if raw.get("country"):
@@ -94,6 +98,16 @@ def parse_board_query(raw: dict[str, str]) -> BoardQuery:
             closes_by = dt.date.fromisoformat(raw["closes_by"])
         except ValueError:
             errors.add("closes_by", "search.date", N_("Enter the date as YYYY-MM-DD."))
+        else:
+            if not FIRST_DAY <= closes_by <= LAST_DAY:  # a day the deadline arithmetic can reach
+                closes_by = None
+                errors.add(
+                    "closes_by",
+                    "search.date_range",
+                    N_("Enter a date from %(first)s to %(last)s."),
+                    first=FIRST_DAY.isoformat(),
+                    last=LAST_DAY.isoformat(),
+                )
     try:
         sort = BoardSort(raw.get("sort") or BoardSort.CLOSING_SOON)
     except ValueError:

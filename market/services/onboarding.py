@@ -23,6 +23,7 @@ from market.domain.organisations import (
 )
 from market.services.accounts import record_invitation
 from market.services.context import ServiceContext, load_by_id, parse_id
+from market.services.csvfiles import unescape_cell, write_csv
 from market.services.organisations import profile_columns
 
 log = logging.getLogger("market.onboarding")
@@ -54,11 +55,7 @@ CREATED, EXISTING, DUPLICATE, INVALID = "created", "existing", "duplicate", "inv
 
 
 def template_csv() -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    writer.writerow(EXAMPLE)
-    return buffer.getvalue()
+    return write_csv([COLUMNS, EXAMPLE])
 
 
 def _read(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
@@ -69,7 +66,8 @@ def _read(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     reader.fieldnames = header
     rows = [
-        {(k or "").strip(): (v or "").strip() for k, v in row.items() if isinstance(v, str)} for row in reader
+        {(k or "").strip(): unescape_cell((v or "").strip()) for k, v in row.items() if isinstance(v, str)}
+        for row in reader
     ]
     return header, rows
 
@@ -313,13 +311,11 @@ async def unfinished_jobs() -> list[uuid.UUID]:
 
 def report_csv(job: dict[str, Any], translate: Any) -> str:
     """The rows that need correcting, with the reasons, to fix and upload again."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["line", "legal_name", "tax_id", "status", "problems"])
+    rows: list[list[Any]] = [["line", "legal_name", "tax_id", "status", "problems"]]
     for entry in job["report"]:
         if entry["status"] in (INVALID, DUPLICATE) or entry["problems"]:
             reasons = "; ".join(
                 f"{p['field']}: {translate(p['message'], **p['params'])}" for p in entry["problems"]
             )
-            writer.writerow([entry["line"], entry["legal_name"], entry["tax_id"], entry["status"], reasons])
-    return buffer.getvalue()
+            rows.append([entry["line"], entry["legal_name"], entry["tax_id"], entry["status"], reasons])
+    return write_csv(rows)

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from market.api.downloads import CSV, attachment
 from market.domain.benchmarks import METRICS
 from market.domain.errors import DomainError
 from market.i18n import gettext
@@ -115,11 +116,7 @@ class OnboardingPages(Controller):
     @get("/template.csv", include_in_schema=False)
     async def template(self, request: Request[Any, Any, Any]) -> Response[str]:
         need(request)
-        return Response(
-            onboarding.template_csv(),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": 'attachment; filename="sme-onboarding-template.csv"'},
-        )
+        return attachment(onboarding.template_csv(), CSV, "sme-onboarding-template.csv")
 
     @post("/", include_in_schema=False, request_max_body_size=onboarding.MAX_FILE_BYTES + 65536)
     async def upload(
@@ -168,10 +165,8 @@ class OnboardingPages(Controller):
     @get("/{job_id:str}/corrections.csv", include_in_schema=False)
     async def corrections(self, request: Request[Any, Any, Any], job_id: FromPath[str]) -> Response[str]:
         job = await onboarding.get_job(need(request).actor, job_id)
-        return Response(
-            onboarding.report_csv(job, gettext),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": 'attachment; filename="rows-to-correct.csv"'},
+        return attachment(
+            onboarding.report_csv(job, gettext), "text/csv; charset=utf-8", "rows-to-correct.csv"
         )
 
 

@@ -16,10 +16,13 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl
 
+from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import ClientException, SerializationException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from market.domain.errors import N_
+from market.domain.text import TooDeep, check_text, control_character_error, has_control_characters
 from market.i18n import LANGUAGES, gettext, negotiate, reset_language, set_language
 from market.logs import REQUEST_ID, request_id_from
 from market.services import accounts
@@ -154,8 +157,23 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except UnicodeDecodeError as error:
+            # Litestar's multipart parser decodes a part without a file name as UTF-8 text, even in
+            # the CSRF check before any handler: bytes that are not UTF-8 are the sender's mistake.
+            if _raised_parsing_a_form(error):
+                raise ClientException("The form is not in UTF-8.") from error
+            raise
         finally:
             reset_language(token)
+
+
+def _raised_parsing_a_form(error: BaseException) -> bool:
+    frame = error.__traceback__
+    while frame is not None:
+        if frame.tb_frame.f_code.co_filename.endswith(("litestar/_multipart.py", "litestar/_parsers.py")):
+            return True
+        frame = frame.tb_next
+    return False
 
 
 def resolve_language(scope: Scope, chosen: str | None, default: str) -> str:
@@ -178,3 +196,45 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
 def client_address(scope: Any) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+async def refuse_hostile_input(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` hook for both doors: the query string, a form or a JSON body with a
+    control character in its text (NUL...), or a JSON body nested deeper than any request is, is
+    refused with the fields named before a handler reads it (the API answers with the one error
+    shape, the portal with a page). What a handler reads afterwards is the parsed value cached
+    here: every body is parsed once."""
+    query = request.scope.get("query_string", b"")
+    if query:
+        pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+        bad = [
+            "query" if has_control_characters(name) else name
+            for name, value in pairs
+            if has_control_characters(name) or has_control_characters(value)
+        ]
+        if bad:
+            raise control_character_error(bad)
+    if request.method not in ("POST", "PUT", "PATCH", "DELETE"):
+        return
+    content_type = request.content_type[0]
+    if content_type in FORM_TYPES:
+        form = await request.form()
+        bad = [
+            "form" if has_control_characters(key) else key
+            for key in form
+            if has_control_characters(key)
+            or any(isinstance(v, str) and has_control_characters(v) for v in form.getall(key))
+        ]
+        if bad:
+            raise control_character_error(bad)
+    elif content_type.endswith("json"):
+        try:
+            data = await request.json()
+        except RecursionError:
+            raise TooDeep() from None
+        except SerializationException:
+            return  # malformed JSON: the handler's own parsing refuses it as before
+        check_text(data)

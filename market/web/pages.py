@@ -279,6 +279,9 @@ def web_exception_response(request: Request[Any, Any, Any], error: Exception) ->
         }.get(status, N_("The request could not be served."))
         if status == 403 and "CSRF" in str(error.detail):
             message = N_("This form has expired. Go back, reload the page and send it again.")
+        page = render(request, "error.html", status, status=status, message=gettext(message))
+        page.headers.update(error.headers or {})  # a 405's Allow, as RFC 9110 wants
+        return page
     else:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
     return render(request, "error.html", status, status=status, message=gettext(message))

@@ -10,7 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from market.api.readiness import UPLOAD_ROUTE_LIMIT, attachment
+from market.api.downloads import attachment
+from market.api.readiness import UPLOAD_ROUTE_LIMIT
 from market.domain.certificates import CERTIFICATE_LABELS, VERIFICATION_LABELS, CertificateType
 from market.domain.eligibility import KPI_LABELS, parse_requirements
 from market.domain.errors import DomainError, ValidationFailed

@@ -14,8 +14,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
+from market.api.downloads import attachment
 from market.api.errors import STATUS_BY_KIND
-from market.api.readiness import UPLOAD_ROUTE_LIMIT, attachment
+from market.api.readiness import UPLOAD_ROUTE_LIMIT
 from market.domain.certificates import CERTIFICATE_LABELS, CertificateType
 from market.domain.eligibility import parse_requirements
 from market.domain.errors import N_, DomainError, NotFound
@@ -430,11 +431,7 @@ class RfqPages(Controller):
             },
             indent=2,
         )
-        return Response(
-            body,
-            media_type="application/json",
-            headers={"content-disposition": f'attachment; filename="receipt-{bid["id"]}.json"'},
-        )
+        return attachment(body, "application/json", f"receipt-{bid['id']}.json")
 
     @post("/{rfq_id:str}/action", include_in_schema=False)
     async def buyer_action(
