@@ -13,6 +13,7 @@ from typing import Any
 
 from market.domain.audit import canonical
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector
+from market.domain.numbers import NumberError, is_blank, number_in_range, read_number
 
 CURRENCIES = ("ARS", "BRL", "PYG", "UYU", "USD")
 #: The shortest time between publication and deadline, so suppliers have a real chance to bid.
@@ -186,10 +187,13 @@ def _price_given(raw_prices: Mapping[str, Any], item_id: str) -> bool:
     return str(raw_prices.get(item_id, "")).strip() != ""
 
 
-def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any]) -> dict[str, Any]:
+def validate_bid(
+    items: Sequence[PricedItem], raw: Mapping[str, Any], reader: str | None = None
+) -> dict[str, Any]:
     """A priced line for every item of each lot bid on (every item when there are no lots; a lot
     counts as bid on when any of its items has a price), positive decimal prices, lead time and
-    validity in days. ``lots`` in the result lists the lots bid on (empty without lots)."""
+    validity in days, read the ``reader``'s way (``market.domain.numbers``; ``None``: the API's
+    form). ``lots`` in the result lists the lots bid on (empty without lots)."""
     errors = FieldCollector()
     raw_prices = raw.get("prices") or {}
     if not isinstance(raw_prices, Mapping):
@@ -207,29 +211,39 @@ def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any]) -> dict[st
     for item in items:
         if item.lot not in bid_lots:
             continue
-        value = str(raw_prices.get(item.id, "")).strip().replace(",", ".")
+        value = raw_prices.get(item.id, "")
         try:
-            price = Decimal(value)
+            price = read_number(value, reader)
             if not price.is_finite() or price <= 0 or price > Decimal("1e12"):
                 raise ValueError(value)
             prices[item.id] = format(price.quantize(Decimal("0.01")), "f")
+        except NumberError as error:
+            if is_blank(value):
+                errors.add(
+                    f"prices.{item.id}", "bid.price_invalid", N_("Enter a unit price above zero, like 12.50.")
+                )
+            else:
+                errors.add(f"prices.{item.id}", error.code, error.message, **error.params)
         except (ArithmeticError, ValueError):
             errors.add(
                 f"prices.{item.id}", "bid.price_invalid", N_("Enter a unit price above zero, like 12.50.")
             )
+    days: dict[str, int] = {}
     for name, low, high in (("lead_time_days", 1, 730), ("validity_days", 1, 365)):
-        try:
-            number = int(str(raw.get(name, "")).strip())
-            if not low <= number <= high:
-                raise ValueError(number)
-        except ValueError:
-            errors.add(
-                name,
-                f"bid.{name}_invalid",
-                N_("Enter a whole number of days from %(low)s to %(high)s."),
-                low=low,
-                high=high,
-            )
+        number = number_in_range(
+            errors,
+            name,
+            raw.get(name),
+            reader,
+            low=low,
+            high=high,
+            whole=True,
+            code=f"bid.{name}_invalid",
+            message=N_("Enter a whole number of days from %(low)s to %(high)s."),
+            params={"low": low, "high": high},
+        )
+        if number is not None:
+            days[name] = int(number)
     notes = str(raw.get("notes") or "").strip()
     if len(notes) > 2000:
         errors.add("notes", "bid.notes_length", N_("At most 2,000 characters."))
@@ -237,8 +251,8 @@ def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any]) -> dict[st
     return {
         "prices": prices,
         "lots": [lot for lot in bid_lots if lot != WHOLE],
-        "lead_time_days": int(str(raw["lead_time_days"]).strip()),
-        "validity_days": int(str(raw["validity_days"]).strip()),
+        "lead_time_days": days["lead_time_days"],
+        "validity_days": days["validity_days"],
         "notes": notes,
     }
 
