@@ -238,7 +238,8 @@ def check_answers(
         for question in dimension.questions:
             given = raw.get(question.id)
             numeric = question.type in (QuestionType.NUMBER, QuestionType.PERCENTAGE)
-            if reader is not None and numeric and not is_blank(given):
+            typed = reader is not None or (isinstance(given, int | float) and not isinstance(given, bool))
+            if numeric and typed and not is_blank(given):  # a JSON number is read as the number it is
                 try:
                     given = format(read_number(given, reader), "f")
                 except NumberError as error:
