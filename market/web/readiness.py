@@ -221,7 +221,7 @@ class ReadinessPages(Controller):
         if asked:
             try:
                 result = await readiness.check(
-                    ctx, me.actor, _target(request, organisation), parse_requirements(raw)
+                    ctx, me.actor, _target(request, organisation), parse_requirements(raw, current_language())
                 )
             except ValidationFailed as failed:
                 errors, form_error = field_errors(failed), gettext(failed.message)
