@@ -23,11 +23,13 @@ from babel.support import NullTranslations, Translations
 
 from market.domain.errors import Msg
 from market.domain.money import Money
+from market.domain.numbers import READER_LOCALES, is_ambiguous
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "es", "pt")
-#: The regional locale used to format numbers, dates and money for each language.
-FORMAT_LOCALES = {"en": "en_US", "es": "es_AR", "pt": "pt_BR"}
+#: The regional locale used to format numbers, dates and money for each language (the one numbers
+#: typed in that language are read in: ``market.domain.numbers``).
+FORMAT_LOCALES = READER_LOCALES
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt": "Português"}
 
 _current_language: contextvars.ContextVar[str] = contextvars.ContextVar("market_language", default="en")
@@ -124,8 +126,16 @@ def _format_locale() -> Locale:
     return _locale(current_language())
 
 
-def format_number(value: int | float | Decimal) -> str:
-    return numbers.format_decimal(value, locale=_format_locale())
+def format_number(value: int | float | Decimal | str, *, exact: bool = False) -> str:
+    """``value`` the user's way; ``exact`` keeps every decimal (a saved value shown back in a form)."""
+    return numbers.format_decimal(value, locale=_format_locale(), decimal_quantization=not exact)
+
+
+def format_for_input(value: int | float | Decimal | str) -> str:
+    """A saved number as a form shows it to be typed back: the user's way, every decimal kept, and
+    never text the reading would refuse as ambiguous (1.250 becomes 1.2500)."""
+    text = format_number(value, exact=True)
+    return text + "0" if is_ambiguous(text, current_language()) else text
 
 
 def format_money(amount: Money | Decimal | str, currency: str) -> str:

@@ -263,5 +263,5 @@ class AgencyController(Controller):
         ctx: NamedDependency[ServiceContext],
         data: JSONBody[ReferencesIn],
     ) -> dict[str, float]:
-        values = {k: "" if v is None else str(v) for k, v in data.references.items()}
+        values: dict[str, Any] = {k: "" if v is None else v for k, v in data.references.items()}
         return await agencies.set_references(ctx, who(request).actor, values)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from market.api.controllers import signed_in_guard, who
 from market.api.readiness import GapOut
 from market.api.rfqs import IdempotencyKey
-from market.api.schemas import Input, at_most_entries
+from market.api.schemas import DECIMAL_FORM, DecimalIn, Input, at_most_entries
 from market.domain.consortium import ConsortiumCheck
 from market.domain.eligibility import Gap
 from market.domain.errors import NotFound
@@ -26,8 +26,8 @@ from market.services.matchmaking import Matches
 
 
 class PartIn(Input):
-    share: str = Field(
-        max_length=12, description="Percent of the joint bid, an exact decimal (all total 100)"
+    share: DecimalIn = Field(
+        max_length=12, description=f"Percent of the joint bid (all total 100). {DECIMAL_FORM}"
     )
     items: list[str] = Field(
         default_factory=list, max_length=200, description="Vertical: the item ids supplied"
@@ -116,8 +116,8 @@ class ConsortiumCheckOut(BaseModel):
 
 
 class JointBidIn(Input):
-    prices: Annotated[dict[str, str], at_most_entries(200)] = Field(
-        description="Unit price per item id of the lots bid on"
+    prices: Annotated[dict[str, DecimalIn], at_most_entries(200)] = Field(
+        description=f"Unit price per item id of the lots bid on. Each price: {DECIMAL_FORM}"
     )
     lead_time_days: int = Field(ge=1, le=730)
     validity_days: int = Field(ge=1, le=365)

@@ -6,6 +6,7 @@ input models enforce, including those Litestar leaves out (``ge``/``le`` of an o
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import annotated_types as limits
@@ -14,7 +15,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.routes import HTTPRoute
 
-from market.api.schemas import ApiError, AtMostEntries, Input
+from market.api.schemas import ApiError, AtMostEntries, DecimalForm, Input, decimal_text
 
 ERROR_STATUSES = {
     400: "The request is malformed (a body that is not JSON, say).",
@@ -68,6 +69,8 @@ def keyword_for(limit: object, schema: dict[str, Any]) -> str | None:
     describes (past a null); beside a ``oneOf`` it holds for the one type it fits."""
     if type(limit) in NUMBER_KEYWORDS:
         return NUMBER_KEYWORDS[type(limit)]
+    if isinstance(limit, DecimalForm) or getattr(limit, "func", None) is decimal_text:
+        return "oneOf"  # a decimal: a JSON number or a string of the canonical pattern
     if isinstance(getattr(limit, "func", None), AtMostEntries):
         return "maxProperties"
     types = [schema] + [choice for choice in schema.get("oneOf", []) if choice.get("type") != "null"]
@@ -82,16 +85,37 @@ def _limit_value(limit: Any) -> Any:
     return limit.func.limit  # AtMostEntries
 
 
+def _decimal_form(annotation: Any) -> DecimalForm | None:
+    return next((m for m in getattr(annotation, "__metadata__", ()) if isinstance(m, DecimalForm)), None)
+
+
+def _publish_decimals(field: Any, published: dict[str, Any]) -> None:
+    """A decimal input (``DecimalIn``), alone or as a mapping's values, is published as what it
+    is: a JSON number or a string of the canonical pattern."""
+    form = next((m for m in field.metadata if isinstance(m, DecimalForm)), None)
+    if form is not None:
+        max_length = next((m.max_length for m in field.metadata if isinstance(m, limits.MaxLen)), None)
+        published.pop("type", None)
+        published.update(form.schema(max_length))
+        return
+    args = typing.get_args(field.annotation)
+    if typing.get_origin(field.annotation) is dict and len(args) == 2:
+        form = _decimal_form(args[1])
+        if form is not None:
+            published["additionalProperties"] = form.schema(None)
+
+
 def _publish_limits(model: type[Input], schema: dict[str, Any]) -> None:
     """Write each limit of ``model``'s fields into its property where Litestar did not."""
     for name, field in model.model_fields.items():
         published = schema.get("properties", {}).get(name)
         if published is None:
             continue
+        _publish_decimals(field, published)
         for limit in field.metadata:
             keyword = keyword_for(limit, published)
-            if keyword is not None:
-                published.setdefault(keyword, _limit_value(limit))
+            if keyword is not None and keyword not in published:
+                published[keyword] = _limit_value(limit)
 
 
 def _bound_strings(schema: Any, limit: int) -> None:

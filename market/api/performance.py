@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from pydantic import BaseModel, Field
 
 from market.api.controllers import signed_in_guard, who
-from market.api.schemas import Input
+from market.api.schemas import DECIMAL_FORM, DecimalIn, Input
 from market.domain.performance import PerformanceSummary
 from market.services import performance
 from market.services.context import ServiceContext
@@ -23,7 +23,9 @@ class DeliveryIn(Input):
     lot: str = Field(default="", max_length=10, description='The awarded lot ("" without lots)')
     delivered_on: str = Field(max_length=10, description="YYYY-MM-DD")
     on_time: bool | None = Field(description="Delivered by the agreed date")
-    rejected_percent: str = Field(max_length=12, description="Share of the quantity rejected, 0 to 100")
+    rejected_percent: DecimalIn = Field(
+        max_length=12, description=f"Share of the quantity rejected, 0 to 100. {DECIMAL_FORM}"
+    )
     note: str = Field(default="", max_length=300)
 
 

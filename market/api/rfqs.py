@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from market.api.controllers import PageNumber, PerPage, paginate, signed_in_guard, who
 from market.api.readiness import UPLOAD_ROUTE_LIMIT
-from market.api.schemas import Input, Page, at_most_entries
+from market.api.schemas import DECIMAL_FORM, DecimalIn, Input, Page, at_most_entries
 from market.domain.errors import N_, FieldError, NotFound, ValidationFailed
 from market.domain.organisations import Country
 from market.domain.rfq import CURRENCIES, RFQ_LANGUAGES, STATUS_LABELS
@@ -28,7 +28,7 @@ from market.services.context import ServiceContext
 
 class ItemIn(Input):
     description: str = Field(max_length=300)
-    quantity: str = Field(max_length=30, description="An exact decimal, for example 1500 or 12.5")
+    quantity: DecimalIn = Field(max_length=30, description=f"Above zero. {DECIMAL_FORM}")
     unit: str = Field(max_length=20)
     cpv: str = Field(default="", max_length=10)
     delivery_place: str = Field(default="", max_length=200)
@@ -169,9 +169,9 @@ class AttachmentIn(Input):
 
 
 class BidIn(Input):
-    prices: Annotated[dict[str, str], at_most_entries(200)] = Field(
-        description="Unit price per item id, as exact decimals: every item, or with lots every item of "
-        "each lot you bid on (leave a lot's items out to not bid on it)",
+    prices: Annotated[dict[str, DecimalIn], at_most_entries(200)] = Field(
+        description="Unit price per item id: every item, or with lots every item of "
+        f"each lot you bid on (leave a lot's items out to not bid on it). Each price: {DECIMAL_FORM}",
     )
     lead_time_days: int = Field(ge=1, le=730)
     validity_days: int = Field(ge=1, le=365)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from market.domain.accounts import Role
+from market.domain.numbers import CANONICAL_PATTERN
 from market.domain.organisations import Country, OrganisationKind, Sector, SizeClass, ValueChainLink
 
 T = TypeVar("T")
@@ -52,6 +54,41 @@ def _not_true_or_false(value: Any) -> Any:
 # A number as JSON writes it. Pydantic's lax mode (Litestar validates in it) reads true/false as 1/0,
 # and a field's own ``strict`` does not hold against that.
 Number = Annotated[float, BeforeValidator(_not_true_or_false)]
+
+#: What the API says of every decimal it takes (``market.domain.numbers`` reads them).
+DECIMAL_FORM = (
+    "A JSON number, or a plain decimal string matching -?\\d+(\\.\\d+)? (no thousands separator, "
+    '"." before the decimals: "1500", "12.5"; "1,5" and "1.000,5" are refused)'
+)
+
+
+def decimal_text(value: Any) -> Any:
+    """A JSON number as its exact decimal text; text is left to the domain's one reading (which
+    refuses anything but the canonical form, with the API's error shape)."""
+    if isinstance(value, bool):
+        raise ValueError("a number, not true or false")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("a finite number")
+        return format(Decimal(repr(value)), "f")
+    return value
+
+
+@dataclass(frozen=True)
+class DecimalForm:
+    """Marks a decimal input: ``openapi.py`` publishes it as a number or a string of the pattern."""
+
+    def schema(self, max_length: int | None) -> dict[str, Any]:
+        text: dict[str, Any] = {"type": "string", "pattern": CANONICAL_PATTERN}
+        if max_length is not None:
+            text["maxLength"] = max_length
+        return {"oneOf": [text, {"type": "number"}]}
+
+
+#: A decimal as the API takes it: a JSON number or a plain decimal string (``DECIMAL_FORM``).
+DecimalIn = Annotated[str, BeforeValidator(decimal_text), DecimalForm()]
 
 
 @dataclass(frozen=True)

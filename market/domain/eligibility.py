@@ -14,6 +14,7 @@ from typing import Any
 
 from market.domain.certificates import CertificateType, CertificateView, Verification, is_valid
 from market.domain.errors import N_, FieldCollector, Msg
+from market.domain.numbers import NumberError, is_blank, number_in_range, read_number
 from market.domain.organisations import COUNTRY_LABELS, Country
 from market.domain.readiness import LEVEL_LABELS, Level, Scores, assess_level
 
@@ -202,16 +203,20 @@ def check_eligibility(requirements: RequirementSet, passport: Passport, now: dt.
     return Eligibility(tuple(gaps), level)
 
 
-def parse_requirements(raw: Mapping[str, Any]) -> RequirementSet:
+def parse_requirements(raw: Mapping[str, Any], reader: str | None = None) -> RequirementSet:
     """A requirement set from query or form values (lists as lists or comma-separated text).
 
     ``kpi`` entries read ``name:value`` (``on_time_delivery:95``); every bad value is reported.
+    Numbers are read the ``reader``'s way (``market.domain.numbers``): a portal form gives its KPI
+    entries as a list (a decimal comma is no separator then); ``None`` is the canonical form.
     """
     errors = FieldCollector()
 
-    def items(name: str) -> list[str]:
+    def items(name: str, split: bool = True) -> list[str]:
         value = raw.get(name)
         parts = value if isinstance(value, list | tuple) else [value] if value else []
+        if not split:
+            return [str(part).strip() for part in parts if str(part).strip()]
         return [p.strip() for part in parts for p in str(part).split(",") if p.strip()]
 
     level = Level.L0
@@ -243,26 +248,32 @@ def parse_requirements(raw: Mapping[str, Any]) -> RequirementSet:
                 country=code[:10],
             )
     max_age: int | None = None
-    age_text = str(raw.get("max_assessment_age_days") or "").strip()
-    if age_text:
-        if age_text.isascii() and age_text.isdigit() and int(age_text) <= 3650:
-            max_age = int(age_text)
-        else:
-            errors.add(
-                "max_assessment_age_days",
-                "eligibility.age_invalid",
-                N_("Enter a number of days from 0 to 3650."),
-            )
+    age = raw.get("max_assessment_age_days")
+    if not is_blank(age):
+        days = number_in_range(
+            errors,
+            "max_assessment_age_days",
+            age,
+            reader,
+            low=0,
+            high=3650,
+            whole=True,
+            code="eligibility.age_invalid",
+            message=N_("Enter a number of days from 0 to 3650."),
+        )
+        max_age = None if days is None else int(days)
     kpis: dict[str, float] = {}
-    for entry in items("kpi"):
+    for entry in items("kpi", split=reader is None):
         name, _, value = entry.partition(":")
         try:
             if name not in KPI_LABELS:
                 raise ValueError(name)
-            number = float(value)
+            number = float(read_number(value, reader))
             if not 0 <= number <= 10_000:
                 raise ValueError(value)
             kpis[name] = number
+        except NumberError as error:
+            errors.add("kpi", error.code, error.message, **error.params)
         except ValueError:
             errors.add(
                 "kpi",

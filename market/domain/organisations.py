@@ -16,6 +16,7 @@ from stdnum.py import ruc
 from stdnum.uy import rut
 
 from market.domain.errors import N_, DomainError, FieldCollector
+from market.domain.numbers import is_blank, number_in_range
 
 
 class OrganisationKind(StrEnum):
@@ -220,7 +221,7 @@ def _text(data: Mapping[str, Any], name: str) -> str:
     return "" if value is None else str(value).strip()
 
 
-def validate_profile(data: Mapping[str, Any]) -> OrganisationProfile:
+def validate_profile(data: Mapping[str, Any], reader: str | None = None) -> OrganisationProfile:
     """Check every field of a profile; raise all problems together as ``ValidationFailed``."""
     errors = FieldCollector()
 
@@ -282,19 +283,20 @@ def validate_profile(data: Mapping[str, Any]) -> OrganisationProfile:
         )
 
     capacity: int | None = None
-    raw_capacity = _text(data, "monthly_capacity")
-    if raw_capacity:
-        try:
-            capacity = int(raw_capacity.replace(".", "").replace(",", "").replace(" ", ""))
-            if not 0 <= capacity <= MAX_CAPACITY:
-                raise ValueError
-        except ValueError:
-            errors.add(
-                "monthly_capacity",
-                "organisation.capacity_invalid",
-                N_("Monthly capacity is a whole number of units, 0 or more."),
-            )
-            capacity = None
+    raw_capacity = data.get("monthly_capacity")
+    if not is_blank(raw_capacity):
+        number = number_in_range(
+            errors,
+            "monthly_capacity",
+            raw_capacity,
+            reader,
+            low=0,
+            high=MAX_CAPACITY,
+            whole=True,
+            code="organisation.capacity_invalid",
+            message=N_("Monthly capacity is a whole number of units, 0 or more."),
+        )
+        capacity = None if number is None else int(number)
     capacity_unit = _text(data, "capacity_unit")
     if len(capacity_unit) > 30:
         errors.add(

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector
 from market.domain.money import Money, stored
+from market.domain.numbers import number_in_range
 from market.domain.rfq import RfqStatus
 
 
@@ -64,6 +65,7 @@ def check_delivery(
     awarded_at: dt.datetime,
     now: dt.datetime,
     raw: Mapping[str, Any],
+    reader: str | None = None,
 ) -> DeliveryOutcome:
     """The buyer records how an awarded lot was delivered: once awarded, for a lot it awarded, on a
     day between the award and today, with a rejected share from 0 to 100 %."""
@@ -91,20 +93,21 @@ def check_delivery(
     on_time = raw.get("on_time")
     if on_time not in (True, False):
         errors.add("on_time", "delivery.on_time", N_("Say whether the delivery was on time."))
-    try:
-        rejected = Decimal(str(raw.get("rejected_percent", "")).strip().replace(",", "."))
-        if not rejected.is_finite() or not 0 <= rejected <= 100:
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        errors.add(
-            "rejected_percent", "delivery.rejected", N_("Enter the share rejected, from 0 to 100 (percent).")
-        )
-        rejected = Decimal(0)
+    rejected = number_in_range(
+        errors,
+        "rejected_percent",
+        raw.get("rejected_percent"),
+        reader,
+        low=0,
+        high=100,
+        code="delivery.rejected",
+        message=N_("Enter the share rejected, from 0 to 100 (percent)."),
+    )
     note = str(raw.get("note") or "").strip()
     if len(note) > 300:
         errors.add("note", "delivery.note", N_("At most 300 characters."))
     errors.raise_if_any()
-    assert delivered_on is not None
+    assert delivered_on is not None and rejected is not None
     return DeliveryOutcome(delivered_on, bool(on_time), rejected, note)
 
 

@@ -7,12 +7,12 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from enum import IntEnum, StrEnum
 from typing import Any
 
 from market.domain.certificates import CertificateType, CertificateView, counting_types
 from market.domain.errors import N_, FieldCollector, FieldError, Msg, ValidationFailed
+from market.domain.numbers import NumberError, is_blank, read_number
 
 LANGS = ("en", "es", "pt")
 
@@ -191,8 +191,8 @@ def normalise_answer(question: Question, raw: Any, today: dt.date) -> tuple[Answ
         return None, "yes_no"
     if question.type in (QuestionType.NUMBER, QuestionType.PERCENTAGE):
         try:
-            number = Decimal(value.replace(",", "."))
-        except InvalidOperation:
+            number = read_number(value, None)  # the canonical form; a reader's is read by check_answers
+        except NumberError:
             return None, "number"
         low, high = (
             (0.0, 100.0) if question.type is QuestionType.PERCENTAGE else (question.minimum, question.maximum)
@@ -221,16 +221,31 @@ ANSWER_MESSAGES = {
 
 
 def check_answers(
-    questionnaire: Questionnaire, raw: Mapping[str, Any], today: dt.date, *, complete: bool
+    questionnaire: Questionnaire,
+    raw: Mapping[str, Any],
+    today: dt.date,
+    *,
+    complete: bool,
+    reader: str | None = None,
 ) -> tuple[dict[str, Answer], list[FieldError]]:
     """The good answers, normalised, and a problem for each bad one (and, when ``complete``, for
     each missing one). Unknown ids are ignored. A draft keeps every good answer even when others
-    are wrong, so nothing typed correctly is lost."""
+    are wrong, so nothing typed correctly is lost. Numbers are read the ``reader``'s way
+    (``market.domain.numbers``; ``None``: the canonical form answers are kept in)."""
     errors = FieldCollector()
     answers: dict[str, Answer] = {}
     for dimension in questionnaire.dimensions:
         for question in dimension.questions:
-            answer, problem = normalise_answer(question, raw.get(question.id), today)
+            given = raw.get(question.id)
+            numeric = question.type in (QuestionType.NUMBER, QuestionType.PERCENTAGE)
+            typed = reader is not None or (isinstance(given, int | float) and not isinstance(given, bool))
+            if numeric and typed and not is_blank(given):  # a JSON number is read as the number it is
+                try:
+                    given = format(read_number(given, reader), "f")
+                except NumberError as error:
+                    errors.add(question.id, error.code, error.message, **error.params)
+                    continue
+            answer, problem = normalise_answer(question, given, today)
             if problem:
                 low, high = (
                     (0, 100)

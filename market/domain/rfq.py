@@ -22,6 +22,7 @@ from market.domain.money import (
     total,
     unit_price,
 )
+from market.domain.numbers import NumberError, is_blank, number_in_range, read_number
 
 #: The shortest time between publication and deadline, so suppliers have a real chance to bid.
 MIN_BIDDING_PERIOD = dt.timedelta(hours=24)
@@ -271,10 +272,13 @@ def _price_given(raw_prices: Mapping[str, Any], item_id: str) -> bool:
     return str(raw_prices.get(item_id, "")).strip() != ""
 
 
-def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any], currency: str) -> dict[str, Any]:
+def validate_bid(
+    items: Sequence[PricedItem], raw: Mapping[str, Any], currency: str, reader: str | None = None
+) -> dict[str, Any]:
     """A priced line for every item of each lot bid on (every item when there are no lots; a lot
     counts as bid on when any of its items has a price), unit prices in the RFQ's ``currency``, lead
-    time and validity in days. ``lots`` in the result lists the lots bid on (empty without lots).
+    time and validity in days, numbers read the ``reader``'s way (``market.domain.numbers``;
+    ``None``: the API's form). ``lots`` in the result lists the lots bid on (empty without lots).
 
     A price is rounded once, to the currency's minor units, before it is checked: it must then be
     at least the currency's smallest amount (0.004 USD is 0.00 and refused) and at most
@@ -296,10 +300,20 @@ def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any], currency: 
     for item in items:
         if item.lot not in bid_lots:
             continue
-        value = str(raw_prices.get(item.id, "")).strip().replace(",", ".")
+        value = raw_prices.get(item.id, "")
         try:
-            price = Decimal(value)
+            price = read_number(value, reader)
             prices[item.id] = unit_price(price, currency).text  # rounded once, then checked
+        except NumberError as error:
+            if is_blank(value):
+                errors.add(
+                    f"prices.{item.id}",
+                    "bid.price_invalid",
+                    N_("Enter a unit price of at least %(minimum)s."),
+                    minimum=str(smallest(currency)),
+                )
+            else:
+                errors.add(f"prices.{item.id}", error.code, error.message, **error.params)
         except AboveMaximum:
             errors.add(
                 f"prices.{item.id}",
@@ -322,19 +336,22 @@ def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any], currency: 
                 N_("The total must come to at least %(minimum)s; check the prices."),
                 minimum=str(smallest(currency)),
             )
+    days: dict[str, int] = {}
     for name, low, high in (("lead_time_days", 1, 730), ("validity_days", 1, 365)):
-        try:
-            number = int(str(raw.get(name, "")).strip())
-            if not low <= number <= high:
-                raise ValueError(number)
-        except ValueError:
-            errors.add(
-                name,
-                f"bid.{name}_invalid",
-                N_("Enter a whole number of days from %(low)s to %(high)s."),
-                low=low,
-                high=high,
-            )
+        number = number_in_range(
+            errors,
+            name,
+            raw.get(name),
+            reader,
+            low=low,
+            high=high,
+            whole=True,
+            code=f"bid.{name}_invalid",
+            message=N_("Enter a whole number of days from %(low)s to %(high)s."),
+            params={"low": low, "high": high},
+        )
+        if number is not None:
+            days[name] = int(number)
     notes = str(raw.get("notes") or "").strip()
     if len(notes) > 2000:
         errors.add("notes", "bid.notes_length", N_("At most 2,000 characters."))
@@ -342,8 +359,8 @@ def validate_bid(items: Sequence[PricedItem], raw: Mapping[str, Any], currency: 
     return {
         "prices": prices,
         "lots": [lot for lot in bid_lots if lot != WHOLE],
-        "lead_time_days": int(str(raw["lead_time_days"]).strip()),
-        "validity_days": int(str(raw["validity_days"]).strip()),
+        "lead_time_days": days["lead_time_days"],
+        "validity_days": days["validity_days"],
         "notes": notes,
     }
 

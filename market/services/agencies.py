@@ -10,6 +10,7 @@ from market.db.tables import AgencyAccess, Assessment, BenchmarkReference, Coach
 from market.domain.accounts import Actor, require_agency, supports
 from market.domain.benchmarks import METRICS, Cohort, build_cohort
 from market.domain.errors import N_, DomainError, FieldCollector, Forbidden, NotFound
+from market.domain.numbers import is_blank, number_in_range
 from market.domain.organisations import OrganisationKind
 from market.services.context import ServiceContext, load_by_id, parse_id
 from market.services.notifications import notify
@@ -203,8 +204,11 @@ async def references(actor: Actor) -> dict[str, float]:
     return {row["metric"]: float(row["value"]) for row in rows}
 
 
-async def set_references(ctx: ServiceContext, actor: Actor, values: dict[str, str]) -> dict[str, float]:
-    """The agency's reference values (targets) per metric; an empty value removes one."""
+async def set_references(
+    ctx: ServiceContext, actor: Actor, values: dict[str, Any], *, reader: str | None = None
+) -> dict[str, float]:
+    """The agency's reference values (targets) per metric, read the ``reader``'s way (``None``:
+    the API's form); an empty value removes one."""
     require_agency(actor)
     errors = FieldCollector()
     parsed: dict[str, float | None] = {}
@@ -212,17 +216,21 @@ async def set_references(ctx: ServiceContext, actor: Actor, values: dict[str, st
         if metric not in METRICS:
             errors.add(metric, "benchmark.metric_unknown", N_("There is no such metric in the cohort."))
             continue
-        text = raw.strip().replace(",", ".")
-        if not text:
+        if is_blank(raw):
             parsed[metric] = None
             continue
-        try:
-            number = float(text)
-            if not 0 <= number <= 100_000:
-                raise ValueError(text)
-            parsed[metric] = number
-        except ValueError:
-            errors.add(metric, "benchmark.value_invalid", N_("Enter a number, like 12 or 12.5."))
+        number = number_in_range(
+            errors,
+            metric,
+            raw,
+            reader,
+            low=0,
+            high=100_000,
+            code="benchmark.value_invalid",
+            message=N_("Enter a number, like 12 or 12.5."),
+        )
+        if number is not None:
+            parsed[metric] = float(number)
     errors.raise_if_any()
     agency = uuid.UUID(actor.organisation_id)
     async with ctx.transaction():

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from market.db import raw
@@ -32,6 +32,7 @@ from market.domain.consortium import (
 from market.domain.consortium import Consortium as ConsortiumRules
 from market.domain.eligibility import Passport, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
+from market.domain.numbers import number_in_range
 from market.domain.organisations import OrganisationKind, ValueChainLink
 from market.domain.rfq import PricedItem, Receipt, check_bid_change
 from market.services import audit, rfqs
@@ -152,18 +153,26 @@ async def check_whole(ctx: ServiceContext, actor: Actor, consortium_id: str) -> 
 
 
 def _part(
-    data: Mapping[str, Any], items: list[dict[str, Any]], errors: FieldCollector, prefix: str = ""
+    data: Mapping[str, Any],
+    items: list[dict[str, Any]],
+    errors: FieldCollector,
+    prefix: str = "",
+    reader: str | None = None,
 ) -> dict[str, Any]:
     """A member's share (percent), items and value-chain link, as the lead gives them (errors
-    under ``prefix`` + the field's name)."""
-    try:
-        share = Decimal(str(data.get("share", "")).strip().replace(",", "."))
-        if not share.is_finite() or not 0 < share <= 100:
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        errors.add(
-            prefix + "share", "consortium.share", N_("Give a share above 0 and at most 100 (percent).")
-        )
+    under ``prefix`` + the field's name; the share read the ``reader``'s way)."""
+    share = number_in_range(
+        errors,
+        prefix + "share",
+        data.get("share"),
+        reader,
+        low=0,
+        above_low=True,
+        high=100,
+        code="consortium.share",
+        message=N_("Give a share above 0 and at most 100 (percent)."),
+    )
+    if share is None:
         share = Decimal(0)
     known = {str(i["id"]) for i in items}
     chosen = [str(i) for i in data.get("items") or []]
@@ -176,7 +185,7 @@ def _part(
 
 
 async def create_consortium(
-    ctx: ServiceContext, actor: Actor, rfq_id: str, data: dict[str, Any]
+    ctx: ServiceContext, actor: Actor, rfq_id: str, data: dict[str, Any], *, reader: str | None = None
 ) -> dict[str, Any]:
     """The actor's firm leads a new consortium for an open RFQ that allows consortia."""
     require_supplier(actor)
@@ -198,7 +207,7 @@ async def create_consortium(
     lots = [str(lot) for lot in data.get("lots") or []]
     if any(lot not in lot_ids for lot in lots):
         errors.add("lots", "consortium.lots", N_("Choose lots of this request."))
-    part = _part(data, await rfq_items(rfq["id"]), errors)
+    part = _part(data, await rfq_items(rfq["id"]), errors, reader=reader)
     if not data.get("liability_accepted"):
         errors.add(
             "liability_accepted",
@@ -234,7 +243,7 @@ async def create_consortium(
 
 
 async def invite(
-    ctx: ServiceContext, actor: Actor, consortium_id: str, data: dict[str, Any]
+    ctx: ServiceContext, actor: Actor, consortium_id: str, data: dict[str, Any], *, reader: str | None = None
 ) -> dict[str, Any]:
     """The lead invites a supplier with its part; the invitee is told."""
     row, members = await load(consortium_id)
@@ -251,7 +260,7 @@ async def invite(
         bid_submitted=await _current_joint_bid(row["id"]) is not None,
     )
     errors = FieldCollector()
-    part = _part(data, await rfq_items(row["rfq"]), errors)
+    part = _part(data, await rfq_items(row["rfq"]), errors, reader=reader)
     errors.raise_if_any()
     now = ctx.now()
     async with ctx.transaction():
@@ -369,7 +378,12 @@ async def leave(
 
 
 async def set_parts(
-    ctx: ServiceContext, actor: Actor, consortium_id: str, parts: Mapping[str, Mapping[str, Any]]
+    ctx: ServiceContext,
+    actor: Actor,
+    consortium_id: str,
+    parts: Mapping[str, Mapping[str, Any]],
+    *,
+    reader: str | None = None,
 ) -> dict[str, Any]:
     """The lead changes members' shares, items and links (``parts`` by firm id) until the joint
     bid is submitted; members and fields not named keep theirs."""
@@ -392,7 +406,8 @@ async def set_parts(
             continue
         current = taking_part[firm]
         given = {"share": current["share"], "items": current["items"], "link": current["link"], **data}
-        changes[firm] = _part(given, items, errors, f"members.{firm}.")
+        # a share kept as it is was saved in the canonical form; one given is read the reader's way
+        changes[firm] = _part(given, items, errors, f"members.{firm}.", reader if "share" in data else None)
     errors.raise_if_any()
     async with ctx.transaction():
         for firm, part in changes.items():
@@ -429,7 +444,13 @@ async def _current_joint_bid(consortium_id: uuid.UUID) -> dict[str, Any] | None:
 
 
 async def submit_joint_bid(
-    ctx: ServiceContext, actor: Actor, consortium_id: str, raw_bid: dict[str, Any], idempotency_key: str
+    ctx: ServiceContext,
+    actor: Actor,
+    consortium_id: str,
+    raw_bid: dict[str, Any],
+    idempotency_key: str,
+    *,
+    reader: str | None = None,
 ) -> Receipt:
     """The lead submits (or replaces) the consortium's sealed bid, with the split across members
     sealed into it. The whole must pass the consortium's check at the moment of writing; the lead's
@@ -473,7 +494,9 @@ async def submit_joint_bid(
         # the bid's sealed split names every member; changing it asks each one again (new hash)
 
     joint = JointBid(row["id"], frozenset(row["lots"]), split, check, sealed)
-    receipt = await rfqs.submit_bid(ctx, actor, str(row["rfq"]), raw_bid, idempotency_key, joint=joint)
+    receipt = await rfqs.submit_bid(
+        ctx, actor, str(row["rfq"]), raw_bid, idempotency_key, joint=joint, reader=reader
+    )
     ctx.announce(consortium_channel(row["id"]), await confirmation_state(row["id"]))
     return receipt
 

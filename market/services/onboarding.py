@@ -14,6 +14,7 @@ from typing import Any
 from market.db.tables import AppUser, OnboardingJob, Organisation
 from market.domain.accounts import Actor, Role, require_agency
 from market.domain.errors import N_, DomainError, NotFound, ValidationFailed
+from market.domain.numbers import READER_LOCALES
 from market.domain.organisations import (
     PROFILE_FIELDS,
     OrganisationKind,
@@ -173,6 +174,9 @@ async def run_job(ctx: ServiceContext, job_id: uuid.UUID, accept_url: str) -> No
     if job is None or job["status"] == "done":
         return
     agency = await load_by_id(Organisation, job["agency"], "organisation")
+    # numbers in the file are read the way its uploader reads them (the canonical form if unknown)
+    uploader = await AppUser.select(AppUser.locale).where(AppUser.id == job["created_by"]).first()
+    reader = uploader["locale"] if uploader and uploader["locale"] in READER_LOCALES else None
     await OnboardingJob.update({OnboardingJob.status: "running"}).where(OnboardingJob.id == job_id)
     _, rows = _read(bytes(job["content"]))
     report: list[dict[str, Any]] = []
@@ -189,7 +193,7 @@ async def run_job(ctx: ServiceContext, job_id: uuid.UUID, accept_url: str) -> No
                 "tax_id": raw.get("tax_id", "")[:40],
             }
             try:
-                profile = validate_profile(_profile(raw))
+                profile = validate_profile(_profile(raw), reader)
             except ValidationFailed as failed:
                 report.append({**entry, "status": INVALID, "problems": _problems(failed)})
                 counts[INVALID] += 1

@@ -79,14 +79,14 @@ def profile_columns(profile: OrganisationProfile) -> dict[str, Any]:
 
 
 def _validate_together(
-    profile_data: dict[str, Any], person: dict[str, Any] | None
+    profile_data: dict[str, Any], person: dict[str, Any] | None, reader: str | None
 ) -> tuple[OrganisationProfile, NewPerson | None]:
     """Validate profile and person so that the form shows every problem at once."""
     errors: list[FieldError] = []
     profile: OrganisationProfile | None = None
     new_person: NewPerson | None = None
     try:
-        profile = validate_profile(profile_data)
+        profile = validate_profile(profile_data, reader)
     except ValidationFailed as failed:
         errors.extend(failed.fields)
     if person is not None:
@@ -126,9 +126,11 @@ async def create_organisation(
     *,
     onboarded_by: str | None = None,
     accredited: bool = False,
+    reader: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Create an organisation and, when ``admin`` is given, its first administrator."""
-    profile, person = _validate_together(profile_data, admin)
+    """Create an organisation and, when ``admin`` is given, its first administrator (numbers read
+    the ``reader``'s way: ``market.domain.numbers``)."""
+    profile, person = _validate_together(profile_data, admin, reader)
     now = ctx.now()
     org_id = uuid.uuid4()
     password_hash = hash_password(admin["password"]) if admin and person else None
@@ -173,21 +175,28 @@ async def create_organisation(
 
 
 async def register_sme(
-    ctx: ServiceContext, profile_data: dict[str, Any], admin: dict[str, Any]
+    ctx: ServiceContext, profile_data: dict[str, Any], admin: dict[str, Any], *, reader: str | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """An SME signs itself up, with its first administrator."""
-    org, user = await create_organisation(ctx, OrganisationKind.SME_SUPPLIER, profile_data, admin)
+    org, user = await create_organisation(
+        ctx, OrganisationKind.SME_SUPPLIER, profile_data, admin, reader=reader
+    )
     assert user is not None
     return org, user
 
 
 async def agency_register_sme(
-    ctx: ServiceContext, actor: Actor, profile_data: dict[str, Any]
+    ctx: ServiceContext, actor: Actor, profile_data: dict[str, Any], *, reader: str | None = None
 ) -> dict[str, Any]:
     """An accredited agency registers an SME it supports; people are invited afterwards."""
     require_agency(actor)
     org, _ = await create_organisation(
-        ctx, OrganisationKind.SME_SUPPLIER, profile_data, None, onboarded_by=actor.organisation_id
+        ctx,
+        OrganisationKind.SME_SUPPLIER,
+        profile_data,
+        None,
+        onboarded_by=actor.organisation_id,
+        reader=reader,
     )
     return org
 
@@ -210,14 +219,14 @@ async def get_organisation_to_edit(actor: Actor, org_id: str) -> dict[str, Any]:
 
 
 async def update_profile(
-    ctx: ServiceContext, actor: Actor, org_id: str, data: dict[str, Any]
+    ctx: ServiceContext, actor: Actor, org_id: str, data: dict[str, Any], *, reader: str | None = None
 ) -> dict[str, Any]:
     """Change the profile fields only; kind, accreditation and timestamps are never taken from input."""
     row = await load_organisation(org_id)
     require_edit(actor, await org_ref(row))
     merged = {name: row[name] for name in PROFILE_FIELDS}
     merged.update({k: v for k, v in data.items() if k in merged})
-    profile = validate_profile(merged)
+    profile = validate_profile(merged, reader)
     try:
         async with ctx.transaction():
             await _check_unique(profile, None, exclude_org=str(row["id"]))

@@ -29,14 +29,16 @@ _RECORDS = (
 )
 
 
-async def record_delivery(ctx: ServiceContext, actor: Actor, rfq_id: str, data: Mapping[str, Any]) -> None:
+async def record_delivery(
+    ctx: ServiceContext, actor: Actor, rfq_id: str, data: Mapping[str, Any], *, reader: str | None = None
+) -> None:
     """The buyer records how an awarded lot was delivered (again: the record is corrected); it
-    goes on the record of every firm that won the lot."""
+    goes on the record of every firm that won the lot. Numbers read the ``reader``'s way."""
     lot = str(data.get("lot") or "")
     async with ctx.transaction():
         rfq = await own_rfq(actor, rfq_id)
         outcome = check_delivery(
-            rfq_status(rfq, ctx.now()), rfq["awards"] or {}, lot, rfq["awarded_at"], ctx.now(), data
+            rfq_status(rfq, ctx.now()), rfq["awards"] or {}, lot, rfq["awarded_at"], ctx.now(), data, reader
         )
         await SupplierAward.update(
             {

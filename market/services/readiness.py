@@ -131,12 +131,19 @@ class DraftSaved:
 
 
 async def save_draft(
-    ctx: ServiceContext, actor: Actor, org_id: str, raw: dict[str, Any], step: int | None = None
+    ctx: ServiceContext,
+    actor: Actor,
+    org_id: str,
+    raw: dict[str, Any],
+    step: int | None = None,
+    *,
+    reader: str | None = None,
 ) -> DraftSaved:
-    """Keep every good answer (a cleared field removes its answer); report the bad ones."""
+    """Keep every good answer (a cleared field removes its answer); report the bad ones. Numbers
+    are read the ``reader``'s way (``None``: the API's form)."""
     draft = await _open_draft(ctx, actor, org_id)
     questionnaire = questionnaire_of(draft["questionnaire_version"])
-    good, problems = check_answers(questionnaire, raw, ctx.now().date(), complete=False)
+    good, problems = check_answers(questionnaire, raw, ctx.now().date(), complete=False, reader=reader)
     answers = dict(draft["answers"])
     for question_id, value in raw.items():
         if questionnaire.question(question_id) is not None and (value is None or str(value).strip() == ""):

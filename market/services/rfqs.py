@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from market.db import raw
@@ -28,6 +28,7 @@ from market.domain.consortium import Member, MemberStatus, bid_items, confirmed_
 from market.domain.eligibility import Passport, check_eligibility, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
 from market.domain.money import Money
+from market.domain.numbers import NumberError, number_in_range, read_number
 from market.domain.organisations import CPV_CODE, OrganisationKind
 from market.domain.performance import awarded_parts
 from market.domain.readiness import assess_level
@@ -115,7 +116,8 @@ def _deadline(raw: Any, errors: FieldCollector) -> dt.datetime | None:
         return None
 
 
-def _validate_rfq(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _validate_rfq(data: dict[str, Any], reader: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The RFQ's fields and items; numbers are read the ``reader``'s way (``market.domain.numbers``)."""
     errors = FieldCollector()
     title = str(data.get("title") or "").strip()
     if not 5 <= len(title) <= 200:
@@ -131,8 +133,14 @@ def _validate_rfq(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
     weights = data.get("criteria") or {"price": 100, "lead_time": 0, "quality": 0}
     try:
         criteria = AwardCriteria(
-            int(weights.get("price", 0)), int(weights.get("lead_time", 0)), int(weights.get("quality", 0))
+            *(
+                int(read_number(weights.get(k, 0), reader, whole=True))
+                for k in ("price", "lead_time", "quality")
+            ),
         )
+    except NumberError as error:
+        errors.add("criteria", error.code, error.message, **error.params)
+        criteria = AwardCriteria()
     except (DomainError, TypeError, ValueError, AttributeError):
         errors.add("criteria", "rfq.weights_invalid", N_("The weights must be 0 or more and add up to 100."))
         criteria = AwardCriteria()
@@ -156,12 +164,18 @@ def _validate_rfq(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
             errors.add(
                 f"{where}.description", "rfq.item_description", N_("Describe the item (2 to 300 characters).")
             )
-        try:
-            quantity = Decimal(str(item.get("quantity", "")).replace(",", "."))
-            if not quantity.is_finite() or quantity <= 0 or quantity > Decimal("1e12"):
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            errors.add(f"{where}.quantity", "rfq.item_quantity", N_("Enter a quantity above zero."))
+        quantity = number_in_range(
+            errors,
+            f"{where}.quantity",
+            item.get("quantity"),
+            reader,
+            low=0,
+            above_low=True,
+            high=Decimal("1e12"),
+            code="rfq.item_quantity",
+            message=N_("Enter a quantity above zero."),
+        )
+        if quantity is None:
             quantity = Decimal(1)
         unit = str(item.get("unit") or "").strip()
         if not 1 <= len(unit) <= 20:
@@ -200,10 +214,13 @@ def _validate_rfq(data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
     return fields, items
 
 
-async def create_rfq(ctx: ServiceContext, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-    """A draft RFQ of the actor's lead firm; nothing is visible to suppliers until it is published."""
+async def create_rfq(
+    ctx: ServiceContext, actor: Actor, data: dict[str, Any], *, reader: str | None = None
+) -> dict[str, Any]:
+    """A draft RFQ of the actor's lead firm; nothing is visible to suppliers until it is published.
+    Numbers typed in the portal are read the ``reader``'s way; ``None`` is the API's one form."""
     require_buyer(actor)
-    fields, items = _validate_rfq(data)
+    fields, items = _validate_rfq(data, reader)
     rfq_id = uuid.uuid4()
     async with ctx.transaction():
         await Rfq.insert(
@@ -542,6 +559,8 @@ async def submit_bid(
     idempotency_key: str,
     files: Sequence[Upload] = (),
     joint: JointBid | None = None,
+    *,
+    reader: str | None = None,
 ) -> Receipt:
     """Submit (or replace) the actor's sealed bid, or its consortium's (``joint``). Each holder
     (the firm alone, or the consortium) has its own bid: a new version supersedes only the
@@ -565,7 +584,7 @@ async def submit_bid(
     items = await _priced_items(rfq["id"])
     if joint is not None:
         items = bid_items(joint.lots, items)
-    content = validate_bid(items, raw_bid, rfq["currency"])
+    content = validate_bid(items, raw_bid, rfq["currency"], reader)
     if joint is not None:
         content["consortium"] = {"id": str(joint.consortium), "members": joint.split}
     documents = _check_bid_files(ctx, files)

@@ -12,7 +12,7 @@ from litestar.response import Template
 from market.api.downloads import CSV, attachment
 from market.domain.benchmarks import METRICS
 from market.domain.errors import DomainError
-from market.i18n import gettext
+from market.i18n import current_language, gettext
 from market.services import agencies, onboarding
 from market.services.context import ServiceContext
 from market.web.charts import box_plots
@@ -208,7 +208,7 @@ class CohortPages(Controller):
         form = await request.form()
         values = {metric: str(form.get(metric, "")) for metric in METRICS}
         try:
-            await agencies.set_references(ctx, need(request).actor, values)
+            await agencies.set_references(ctx, need(request).actor, values, reader=current_language())
         except DomainError as error:
             return await self._page(request, values, field_errors(error), 422)
         return redirect("/agency/cohort", "references_saved")

@@ -18,7 +18,7 @@ from market.domain.consortium import MEMBER_STATUS_LABELS, ConsortiumKind, Membe
 from market.domain.errors import N_, DomainError
 from market.domain.organisations import COUNTRY_LABELS, LINK_LABELS, Country, ValueChainLink, tax_id_key
 from market.domain.rfq import KEY_SPENT
-from market.i18n import gettext
+from market.i18n import current_language, gettext
 from market.services import consortia, matchmaking, rfqs
 from market.services.context import ServiceContext, parse_id
 from market.web.pages import field_errors, login_guard, need, redirect, render
@@ -119,7 +119,7 @@ class ConsortiumPages(Controller):
             **_part(form),
         }
         try:
-            row = await consortia.create_consortium(ctx, me.actor, rfq_id, data)
+            row = await consortia.create_consortium(ctx, me.actor, rfq_id, data, reader=current_language())
         except DomainError as error:
             if error.kind.value not in ("invalid", "conflict"):
                 raise
@@ -216,7 +216,9 @@ class ConsortiumPages(Controller):
                     N_("No supplier with this tax id is registered here."),
                     fields=[],
                 )
-            await consortia.invite(ctx, me.actor, consortium_id, {"organisation": firm, **_part(form)})
+            await consortia.invite(
+                ctx, me.actor, consortium_id, {"organisation": firm, **_part(form)}, reader=current_language()
+            )
         except DomainError as error:
             if error.kind.value not in ("invalid", "conflict", "not_found"):
                 raise
@@ -248,7 +250,7 @@ class ConsortiumPages(Controller):
             if key.startswith("share_")
         }
         try:
-            await consortia.set_parts(ctx, me.actor, consortium_id, shares)
+            await consortia.set_parts(ctx, me.actor, consortium_id, shares, reader=current_language())
         except DomainError as error:
             if error.kind.value not in ("invalid", "conflict"):
                 raise
@@ -373,7 +375,12 @@ class ConsortiumPages(Controller):
         }
         try:
             receipt = await consortia.submit_joint_bid(
-                ctx, me.actor, consortium_id, raw, str(form.get("idempotency_key", ""))
+                ctx,
+                me.actor,
+                consortium_id,
+                raw,
+                str(form.get("idempotency_key", "")),
+                reader=current_language(),
             )
         except DomainError as error:
             if error.kind.value not in ("invalid", "conflict", "forbidden"):

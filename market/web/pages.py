@@ -36,7 +36,7 @@ from market.domain.organisations import (
     SizeClass,
     ValueChainLink,
 )
-from market.i18n import LANGUAGES, gettext, set_language
+from market.i18n import LANGUAGES, current_language, format_for_input, gettext, set_language
 from market.services import accounts, notifications, organisations
 from market.services.accounts import SignedIn
 from market.services.context import ServiceContext
@@ -215,6 +215,8 @@ def profile_form_values(source: dict[str, Any]) -> dict[str, Any]:
         raw = source.get(name) or []
         values[name] = [raw] if isinstance(raw, str) else list(raw)
     values["classification_codes_text"] = ", ".join(str(code) for code in values["classification_codes"])
+    if isinstance(values["monthly_capacity"], int):  # a saved capacity, shown the reader's way
+        values["monthly_capacity"] = format_for_input(values["monthly_capacity"])
     return values
 
 
@@ -310,7 +312,9 @@ class PublicPages(Controller):
             "password": form.get("password", ""),
         }
         try:
-            _, user = await organisations.register_sme(ctx, profile_from_form(form), admin)
+            _, user = await organisations.register_sme(
+                ctx, profile_from_form(form), admin, reader=current_language()
+            )
         except DomainError as error:
             return render(
                 request,
@@ -448,7 +452,7 @@ class OrganisationPages(Controller):
         form = await read_form(request)
         data = profile_from_form(form)
         try:
-            await organisations.update_profile(ctx, me.actor, org_id, data)
+            await organisations.update_profile(ctx, me.actor, org_id, data, reader=current_language())
         except ValidationFailed as error:
             return render(
                 request,
@@ -675,7 +679,7 @@ class AgencyPages(Controller):
         form = await read_form(request)
         data = profile_from_form(form)
         try:
-            org = await organisations.agency_register_sme(ctx, me.actor, data)
+            org = await organisations.agency_register_sme(ctx, me.actor, data, reader=current_language())
         except ValidationFailed as error:
             return render(
                 request,

@@ -11,7 +11,7 @@ from litestar.response import Template
 
 from market.api.errors import STATUS_BY_KIND
 from market.domain.errors import DomainError
-from market.i18n import gettext
+from market.i18n import current_language, gettext
 from market.services import performance, rfqs
 from market.services.context import ServiceContext
 from market.web.pages import field_errors, login_guard, need, redirect, render
@@ -78,7 +78,9 @@ class PerformancePages(Controller):
         }
         answer = {"yes": True, "no": False}.get(values["on_time"])
         try:
-            await performance.record_delivery(ctx, me.actor, rfq_id, {**values, "on_time": answer})
+            await performance.record_delivery(
+                ctx, me.actor, rfq_id, {**values, "on_time": answer}, reader=current_language()
+            )
         except DomainError as error:
             if error.kind.value not in ("invalid", "conflict"):
                 raise

@@ -16,12 +16,31 @@ from market.domain.certificates import CERTIFICATE_LABELS, VERIFICATION_LABELS, 
 from market.domain.eligibility import KPI_LABELS, parse_requirements
 from market.domain.errors import DomainError, ValidationFailed
 from market.domain.organisations import COUNTRY_LABELS, Country
-from market.domain.readiness import DIMENSION_LABELS, DIMENSIONS, LEVEL_LABELS, Level
-from market.i18n import current_language, gettext
+from market.domain.readiness import (
+    DIMENSION_LABELS,
+    DIMENSIONS,
+    LEVEL_LABELS,
+    Level,
+    Questionnaire,
+    QuestionType,
+)
+from market.i18n import current_language, format_for_input, gettext
 from market.services import certificates, readiness
 from market.services.context import ServiceContext
 from market.web.charts import history_chart
 from market.web.pages import field_errors, login_guard, need, redirect, render
+
+
+def _shown(questionnaire: Questionnaire, answers: dict[str, Any]) -> dict[str, Any]:
+    """Saved answers as the form shows them: numbers the reader's way (kept in the canonical form)."""
+    shown = dict(answers)
+    for dimension in questionnaire.dimensions:
+        for question in dimension.questions:
+            numeric = question.type in (QuestionType.NUMBER, QuestionType.PERCENTAGE)
+            if numeric and isinstance(shown.get(question.id), str):
+                shown[question.id] = format_for_input(shown[question.id])
+    return shown
+
 
 STEPS = len(DIMENSIONS)
 
@@ -71,7 +90,9 @@ class ReadinessPages(Controller):
     ) -> Template:
         me = need(request)
         draft = await readiness.get_draft(ctx, me.actor, me.actor.organisation_id)
-        return self._step(request, draft, draft["step"] if step is None else step, dict(draft["answers"]), {})
+        questionnaire = readiness.questionnaire_of(draft["questionnaire_version"])
+        shown = _shown(questionnaire, draft["answers"])
+        return self._step(request, draft, draft["step"] if step is None else step, shown, {})
 
     def _step(
         self,
@@ -121,7 +142,12 @@ class ReadinessPages(Controller):
                 raw[question.id] = form.get(question.id, "")
         target = {"next": step + 1, "back": step - 1}.get(action, step)
         saved = await readiness.save_draft(
-            ctx, me.actor, me.actor.organisation_id, raw, max(0, min(target, STEPS))
+            ctx,
+            me.actor,
+            me.actor.organisation_id,
+            raw,
+            max(0, min(target, STEPS)),
+            reader=current_language(),
         )
         if action == "save" and not saved.problems:
             # "Continue" later opens the first step that still has unanswered questions.
@@ -137,7 +163,7 @@ class ReadinessPages(Controller):
             saved = await readiness.save_draft(ctx, me.actor, me.actor.organisation_id, {}, resume)
         if saved.problems:
             values = {
-                **saved.draft["answers"],
+                **_shown(questionnaire, saved.draft["answers"]),
                 **{k: v for k, v in raw.items() if k in {p.field for p in saved.problems}},
             }
             problem = ValidationFailed(saved.problems)
@@ -161,7 +187,7 @@ class ReadinessPages(Controller):
                 request,
                 draft,
                 STEPS,
-                dict(draft["answers"]),
+                _shown(readiness.questionnaire_of(draft["questionnaire_version"]), draft["answers"]),
                 field_errors(failed),
                 422,
                 gettext("Answer every question before you submit."),
@@ -196,7 +222,7 @@ class ReadinessPages(Controller):
         if asked:
             try:
                 result = await readiness.check(
-                    ctx, me.actor, _target(request, organisation), parse_requirements(raw)
+                    ctx, me.actor, _target(request, organisation), parse_requirements(raw, current_language())
                 )
             except ValidationFailed as failed:
                 errors, form_error = field_errors(failed), gettext(failed.message)

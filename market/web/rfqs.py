@@ -225,7 +225,7 @@ class RfqPages(Controller):
         form = await request.form()
         data = _form_to_rfq(form, me.organisation["country"])
         try:
-            row = await rfqs.create_rfq(ctx, me.actor, data)
+            row = await rfqs.create_rfq(ctx, me.actor, data, reader=current_language())
         except DomainError as error:
             if error.kind.value != "invalid":  # a refusal answers as one (403), not as a form to fix
                 raise
@@ -331,7 +331,13 @@ class RfqPages(Controller):
                 if not isinstance(upload, str)
             ]
             receipt = await rfqs.submit_bid(
-                ctx, me.actor, rfq_id, raw, str(form.get("idempotency_key", "")), files
+                ctx,
+                me.actor,
+                rfq_id,
+                raw,
+                str(form.get("idempotency_key", "")),
+                files,
+                reader=current_language(),
             )
         except DomainError as error:
             values = {k: form.get(k, "") for k in form if k != "_csrf_token"}

@@ -24,6 +24,7 @@ from market.i18n import (
     current_language,
     format_date,
     format_datetime,
+    format_for_input,
     format_money,
     format_number,
     translations,
@@ -69,6 +70,7 @@ def configure_environment(env: Environment) -> None:
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(
         number=_per_request(format_number),
+        for_input=_per_request(format_for_input),
         money=_per_request(format_money),
         datetime=_per_request(format_datetime),
         date=_per_request(format_date),

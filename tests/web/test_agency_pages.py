@@ -73,6 +73,7 @@ async def test_agency_turns_a_gap_into_a_task_the_sme_closes(app, ctx) -> None:
 
 async def test_cohort_references_keep_bad_input_and_save_good_input(client, ctx) -> None:
     _, agency_admin = await organisation_with_admin(ctx, K.SUPPORT_AGENCY)
+    client.headers["Accept-Language"] = "es"  # "1,5" is one and a half in Spanish
     await portal_login(client, agency_admin["email"], PASSWORD)
     bad = await post_form(
         client, "/agency/cohort", "/agency/cohort", {"overall": "sixty", "defect_rate": "1,5"}
@@ -87,6 +88,13 @@ async def test_cohort_references_keep_bad_input_and_save_good_input(client, ctx)
         "overall": 60.0,
         "defect_rate": 1.5,
     }
+    assert 'value="1,5"' in (await client.get("/agency/cohort")).text  # shown back the Spanish way
+    client.headers["Accept-Language"] = "en"  # in English "1,5" is no number; "1.500" could be two
+    english = await post_form(
+        client, "/agency/cohort", "/agency/cohort", {"overall": "1,5", "defect_rate": "1.500"}
+    )
+    assert english.status_code == 422
+    assert {r["metric"]: r["value"] for r in await BenchmarkReference.select()}["defect_rate"] == 1.5
 
 
 async def test_portal_onboarding_refuses_a_file_of_the_wrong_shape(client, ctx) -> None:

@@ -13,7 +13,9 @@ from market.domain.eligibility import (
     RequirementSet,
     SubmittedAssessment,
     check_eligibility,
+    parse_requirements,
 )
+from market.domain.errors import ValidationFailed
 from market.domain.organisations import Country
 from market.domain.readiness import Level, Scores, assess_level
 
@@ -191,3 +193,19 @@ def test_the_gate_never_says_eligible_when_a_requirement_is_unmet(
     assert result.eligible == (not problems)
     assert (result.gaps == ()) == result.eligible
     assert len(result.gaps) >= len(problems)  # one gap at least for each unmet requirement
+
+
+def test_requirement_numbers_are_read_the_readers_way() -> None:
+    portal = parse_requirements({"kpi": ["on_time_delivery:95,5"], "max_assessment_age_days": "365"}, "es")
+    assert portal.min_kpis == {"on_time_delivery": 95.5} and portal.max_assessment_age_days == 365
+    try:
+        parse_requirements({"kpi": ["on_time_delivery:1,000"], "max_assessment_age_days": "5.000"}, "pt")
+    except ValidationFailed as failed:
+        assert [(f.field, f.code) for f in failed.fields] == [
+            ("max_assessment_age_days", "eligibility.age_invalid"),  # five thousand days, not 5
+            ("kpi", "number.ambiguous"),
+        ]
+    else:
+        raise AssertionError("ambiguous KPI accepted")
+    canonical = parse_requirements({"kpi": "on_time_delivery:95.5,defect_rate:1"})
+    assert canonical.min_kpis == {"on_time_delivery": 95.5, "defect_rate": 1.0}

@@ -97,11 +97,16 @@ def test_profile_normalises_lists_and_capacity() -> None:
             classification_codes="34300000, 44100000-3\n34300000",
             value_chain_links=["components", "components"],
             monthly_capacity="12.500",
-        )
+        ),
+        "es",
     )
     assert result.classification_codes == ("34300000", "44100000")
     assert [link.value for link in result.value_chain_links] == ["components"]
     assert result.monthly_capacity == 12500
+    # In English "12.500" could be twelve and a half or twelve thousand five hundred: refused.
+    with pytest.raises(ValidationFailed) as caught:
+        validate_profile(profile("AR", monthly_capacity="12.500"), "en")
+    assert [(f.field, f.code) for f in caught.value.fields] == [("monthly_capacity", "number.ambiguous")]
 
 
 def test_capacity_needs_a_unit() -> None:

@@ -45,8 +45,11 @@ def test_delivery_records() -> None:
         "rejected_percent": "1,5",
         "note": " late by a day ",
     }
-    outcome = check_delivery(RfqStatus.AWARDED, {"1": "b1"}, "1", AWARDED, NOW, good)
+    outcome = check_delivery(RfqStatus.AWARDED, {"1": "b1"}, "1", AWARDED, NOW, good, "pt")
     assert (outcome.on_time, outcome.rejected, outcome.note) == (False, Decimal("1.5"), "late by a day")
+    with pytest.raises(ValidationFailed) as caught:  # the API's form has no decimal comma
+        check_delivery(RfqStatus.AWARDED, {"1": "b1"}, "1", AWARDED, NOW, good)
+    assert [(f.field, f.code) for f in caught.value.fields] == [("rejected_percent", "number.invalid")]
     with pytest.raises(DomainError) as early:
         check_delivery(RfqStatus.EVALUATED, {}, "1", AWARDED, NOW, good)
     assert early.value.code == "delivery.not_awarded"

@@ -124,15 +124,18 @@ def test_answers_are_checked_and_drafts_keep_the_good_ones() -> None:
         "catalogue": "yes",
         "on_time_delivery": "97,5",
     }
-    answers, problems = check_answers(Q, raw, TODAY, complete=False)
+    answers, problems = check_answers(Q, raw, TODAY, complete=False, reader="es")
     assert answers == {"catalogue": "yes", "on_time_delivery": "97.5"}
     assert {p.field: p.code for p in problems} == {
         "connectivity": "readiness.answer_choice",
         "online_orders": "readiness.answer_range",
         "einvoice": "readiness.answer_yes_no",
         "security_review": "readiness.answer_future",
-        "inventory_turns": "readiness.answer_number",
+        "inventory_turns": "number.invalid",
     }
+    # The API's one form (no reader): a decimal comma is not a number there.
+    _, canonical = check_answers(Q, {"on_time_delivery": "97,5"}, TODAY, complete=False)
+    assert [(p.field, p.code) for p in canonical] == [("on_time_delivery", "readiness.answer_number")]
     with pytest.raises(ValidationFailed) as caught:
         validate_answers(Q, {"catalogue": "yes"}, TODAY, complete=True)
     assert len(caught.value.fields) == 20 and {f.code for f in caught.value.fields} == {

@@ -127,9 +127,24 @@ def test_bid_validation_reports_every_field() -> None:
         "validity_days",
     }
     ok = validate_bid(
-        [item("i1")], {"prices": {"i1": "12,5"}, "lead_time_days": "10", "validity_days": "30"}, "USD"
+        [item("i1")], {"prices": {"i1": "12,5"}, "lead_time_days": "10", "validity_days": "30"}, "USD", "es"
     )
     assert ok["prices"] == {"i1": "12.50"} and ok["lots"] == []
+    with pytest.raises(ValidationFailed) as caught:  # "1.000" days in Spanish is a thousand: too many
+        validate_bid(
+            [item("i1")],
+            {"prices": {"i1": "1.250,5"}, "lead_time_days": "1.000", "validity_days": "30"},
+            "USD",
+            "es",
+        )
+    assert [(f.field, f.code) for f in caught.value.fields] == [
+        ("lead_time_days", "bid.lead_time_days_invalid")
+    ]
+    with pytest.raises(ValidationFailed) as caught:  # the API's one form has no decimal comma
+        validate_bid(
+            [item("i1")], {"prices": {"i1": "12,5"}, "lead_time_days": 10, "validity_days": 30}, "USD"
+        )
+    assert [(f.field, f.code) for f in caught.value.fields] == [("prices.i1", "number.invalid")]
 
 
 def bid(bid_id: str, price: str, lead: int, level: int, minute: int) -> BidForEvaluation:
