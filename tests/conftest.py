@@ -13,6 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 
 from market.app import create_app
@@ -24,6 +26,14 @@ from market.settings import Settings
 from tests.factories import PASSWORD
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Property tests judge results, never speed: on a loaded 2-core machine a health check on how long
+# data takes to generate, or a per-example deadline, fails a run without a defect. In CI the
+# examples are derived from each test's name, so a red run is one that fails again.
+hypothesis_settings.register_profile(
+    "market", deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=IN_CI
+)
+hypothesis_settings.load_profile("market")
 
 
 class FixedClock:

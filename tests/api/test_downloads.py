@@ -78,7 +78,11 @@ async def accounts(ctx):
 
 
 @given(name=NAMES)
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 async def test_a_certificate_under_any_name_downloads(client, accounts, name: str) -> None:
     """Uploaded under ``name``, listed under the stored name, served with a header that parses
     back to that stored name: 200, never the 500 a non-Latin-1 header used to be."""
