@@ -32,7 +32,7 @@ from tests.helpers import csrf_from
 
 pytestmark = pytest.mark.e2e
 
-EXAMPLES = int(os.environ.get("MARKET_FUZZ_EXAMPLES", "3"))
+EXAMPLES = int(os.environ.get("MARKET_FUZZ_EXAMPLES", "2"))
 # One user of each kind: their tokens reach the operations a visitor's requests never pass.
 USERS = {
     "buyer": "buyer@demo.market",
