@@ -131,7 +131,8 @@ class ReadinessPages(Controller):
     ) -> Response[Any]:
         me = need(request)
         form = await request.form()
-        step = int(form.get("step", "0")) if str(form.get("step", "0")).isdigit() else 0
+        raw_step = str(form.get("step", "0"))
+        step = int(raw_step) if raw_step.isascii() and raw_step.isdigit() else 0  # "²".isdigit()
         step = min(max(step, 0), STEPS)
         action = str(form.get("action", "next"))
         draft = await readiness.get_draft(ctx, me.actor, me.actor.organisation_id)

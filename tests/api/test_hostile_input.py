@@ -169,3 +169,10 @@ def test_which_characters_are_refused() -> None:
         assert has_control_characters(bad), repr(bad)
     for good in ("a\tb\r\n", "отчёт ＲＥＰＯＲＴ 报告", "Ação — “x”", "", "\u200b"):
         assert not has_control_characters(good), repr(good)
+
+
+async def test_a_step_in_digits_that_are_not_ascii_is_step_zero(client, ctx) -> None:
+    _, sme_admin = await organisation_with_admin(ctx)
+    await portal_login(client, sme_admin["email"], PASSWORD)
+    response = await post_form(client, "/readiness/assessment", "/readiness/assessment", {"step": "²"})
+    assert response.status_code < 500

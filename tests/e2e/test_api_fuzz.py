@@ -121,6 +121,12 @@ CONFIG = SchemathesisConfig.from_dict(
     }
 )
 schema = schemathesis.openapi.from_dict(api_document(), config=CONFIG)
+# The chains keep the checks as they were: with the two OPTIONS checks off, the sme chains failed
+# twice with hypothesis's FlakyStrategyDefinition (inconsistent rule drawing); with them on, they pass.
+chain_schema = schemathesis.openapi.from_dict(
+    api_document(),
+    config=SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {"enabled": False}}}),
+)
 SETTINGS = settings(
     deadline=None,
     derandomize=True,  # the same cases on every run: CI stays reproducible
@@ -161,7 +167,7 @@ def test_chains_of_calls(role: str, fuzz_server: dict[str, Any]) -> None:
     """Sequences of calls in which each reuses what an earlier answer returned (an RFQ created,
     then published, amended, asked about, bid on...), links inferred from the schema."""
 
-    class Chains(schema.as_state_machine()):  # type: ignore[misc]
+    class Chains(chain_schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"base_url": fuzz_server["base"], "headers": headers_for(fuzz_server, role), "timeout": 30}
 
