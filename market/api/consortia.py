@@ -26,9 +26,7 @@ from market.services.matchmaking import Matches
 
 
 class PartIn(Input):
-    share: DecimalIn = Field(
-        max_length=12, description=f"Percent of the joint bid (all total 100). {DECIMAL_FORM}"
-    )
+    share: DecimalIn = Field(description=f"Percent of the joint bid (all total 100). {DECIMAL_FORM}")
     items: list[str] = Field(
         default_factory=list, max_length=200, description="Vertical: the item ids supplied"
     )

@@ -94,15 +94,14 @@ def _publish_decimals(field: Any, published: dict[str, Any]) -> None:
     is: a JSON number or a string of the canonical pattern."""
     form = next((m for m in field.metadata if isinstance(m, DecimalForm)), None)
     if form is not None:
-        max_length = next((m.max_length for m in field.metadata if isinstance(m, limits.MaxLen)), None)
         published.pop("type", None)
-        published.update(form.schema(max_length))
+        published.update(form.schema())
         return
     args = typing.get_args(field.annotation)
     if typing.get_origin(field.annotation) is dict and len(args) == 2:
         form = _decimal_form(args[1])
         if form is not None:
-            published["additionalProperties"] = form.schema(None)
+            published["additionalProperties"] = form.schema()
 
 
 def _publish_limits(model: type[Input], schema: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ class DeliveryIn(Input):
     delivered_on: str = Field(max_length=10, description="YYYY-MM-DD")
     on_time: bool | None = Field(description="Delivered by the agreed date")
     rejected_percent: DecimalIn = Field(
-        max_length=12, description=f"Share of the quantity rejected, 0 to 100. {DECIMAL_FORM}"
+        description=f"Share of the quantity rejected, 0 to 100. {DECIMAL_FORM}"
     )
     note: str = Field(default="", max_length=300)
 

@@ -28,7 +28,7 @@ from market.services.context import ServiceContext
 
 class ItemIn(Input):
     description: str = Field(max_length=300)
-    quantity: DecimalIn = Field(max_length=30, description=f"Above zero. {DECIMAL_FORM}")
+    quantity: DecimalIn = Field(description=f"Above zero. {DECIMAL_FORM}")
     unit: str = Field(max_length=20)
     cpv: str = Field(default="", max_length=10)
     delivery_place: str = Field(default="", max_length=200)

@@ -13,6 +13,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from market.domain.accounts import Role
 from market.domain.numbers import CANONICAL_PATTERN
+from market.domain.numbers import MAX_LENGTH as NUMBER_TEXT_LIMIT
 from market.domain.organisations import Country, OrganisationKind, Sector, SizeClass, ValueChainLink
 
 T = TypeVar("T")
@@ -64,7 +65,10 @@ DECIMAL_FORM = (
 
 def decimal_text(value: Any) -> Any:
     """A JSON number as its exact decimal text; text is left to the domain's one reading (which
-    refuses anything but the canonical form, with the API's error shape)."""
+    refuses anything but the canonical form, with the API's error shape). Only text has a length
+    limit here: a number's digits are the domain's to judge (its range, its length)."""
+    if isinstance(value, str) and len(value) > NUMBER_TEXT_LIMIT:
+        raise ValueError(f"String should have at most {NUMBER_TEXT_LIMIT} characters")
     if isinstance(value, bool):
         raise ValueError("a number, not true or false")
     if isinstance(value, int):
@@ -80,10 +84,8 @@ def decimal_text(value: Any) -> Any:
 class DecimalForm:
     """Marks a decimal input: ``openapi.py`` publishes it as a number or a string of the pattern."""
 
-    def schema(self, max_length: int | None) -> dict[str, Any]:
-        text: dict[str, Any] = {"type": "string", "pattern": CANONICAL_PATTERN}
-        if max_length is not None:
-            text["maxLength"] = max_length
+    def schema(self) -> dict[str, Any]:
+        text = {"type": "string", "pattern": CANONICAL_PATTERN, "maxLength": NUMBER_TEXT_LIMIT}
         return {"oneOf": [text, {"type": "number"}]}
 
 

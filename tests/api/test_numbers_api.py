@@ -12,7 +12,7 @@ import pytest
 from market.api.openapi import published_document
 from market.app import create_app
 from market.db.tables import RfqItem
-from market.domain.numbers import CANONICAL_PATTERN
+from market.domain.numbers import CANONICAL_PATTERN, MAX_LENGTH
 from market.domain.organisations import OrganisationKind as K
 from market.settings import Settings
 from tests.conftest import api_token_for, bearer
@@ -95,7 +95,7 @@ def test_the_openapi_document_states_the_one_form() -> None:
     document = published_document(create_app(Settings(database_url="sqlite:///:memory:")))
     components = {schema.get("title", ""): schema for schema in document["components"]["schemas"].values()}
     quantity = components["ItemIn"]["properties"]["quantity"]
-    text = {"type": "string", "pattern": CANONICAL_PATTERN, "maxLength": 30}
+    text = {"type": "string", "pattern": CANONICAL_PATTERN, "maxLength": MAX_LENGTH}
     assert quantity["oneOf"] == [text, {"type": "number"}]
     assert "no thousands separator" in quantity["description"] and '"1,5"' in quantity["description"]
     for model, name in (("BidIn", "prices"), ("JointBidIn", "prices")):
@@ -103,3 +103,21 @@ def test_the_openapi_document_states_the_one_form() -> None:
         assert prices["oneOf"][1] == {"type": "number"} and prices["oneOf"][0]["pattern"] == CANONICAL_PATTERN
     for model, name in (("PartIn", "share"), ("DeliveryIn", "rejected_percent")):
         assert components[model]["properties"][name]["oneOf"][0]["pattern"] == CANONICAL_PATTERN
+
+
+async def test_a_long_json_number_is_judged_by_the_rule_not_refused_as_malformed(client, ctx, clock) -> None:
+    """The schema lets a JSON number have any digits (only text has a length): one too large, or
+    with too many digits to be a quantity, is refused by the quantity's own rule (found by
+    schemathesis: 4.8e16 as a share was refused as malformed, "at most 12 characters")."""
+    _, buyer = await organisation_with_admin(ctx, K.LEAD_FIRM)
+    headers = bearer(await api_token_for(ctx, buyer))
+    deadline = clock() + dt.timedelta(days=7)
+    refused = await client.post(
+        "/api/v1/rfqs", json=body(deadline, 4.812553109056432e16, 1e-300), headers=headers
+    )
+    assert refused.status_code == 422
+    codes = {f["field"]: f["code"] for f in refused.json()["fields"]}
+    assert set(codes) == {"items.0.quantity", "items.1.quantity"}
+    assert "request.field_invalid" not in codes.values()
+    too_long = await client.post("/api/v1/rfqs", json=body(deadline, "1" * (MAX_LENGTH + 1)), headers=headers)
+    assert too_long.status_code == 422 and too_long.json()["code"] == "request.invalid"
