@@ -135,6 +135,13 @@ def check_amend(facts: RfqFacts, now: dt.datetime, new_deadline: dt.datetime) ->
     _refuse_far_deadline(new_deadline, now)
 
 
+def check_same_version(seen_sha256: str, current_sha256: str, *, code: str, message: str) -> None:
+    """A confirmation holds for the version its sender was shown: the SHA-256 it sends must be the
+    current bid's (a solo bid after an amendment, a consortium's joint bid), else 409 ``code``."""
+    if seen_sha256 != current_sha256:
+        raise DomainError(code, message, kind=ErrorKind.CONFLICT)
+
+
 def check_cancel(facts: RfqFacts, now: dt.datetime, reason: str) -> None:
     if status(facts, now) in (
         RfqStatus.AWARDED,

@@ -56,6 +56,7 @@ from market.domain.rfq import (
     check_cancel,
     check_open,
     check_publish,
+    check_same_version,
     evaluate,
     in_language,
     item_lots,
@@ -777,23 +778,37 @@ async def _change_own_bid(
     rfq_id: str,
     action: str,
     change: Callable[[dict[str, Any], dt.datetime], tuple[dict[Any, Any], dict[str, Any]]],
+    *,
+    seen_sha256: str | None = None,
 ) -> dict[str, Any]:
     """Change the actor's active bid while the RFQ is open: ``change(rfq, now)`` gives the new
-    values and what the audit entry records beside the bid id. No active bid: not found."""
+    values and what the audit entry records beside the bid id. No active bid: not found. With
+    ``seen_sha256``, only the version of the bid the actor was shown is changed."""
     async with ctx.transaction():
         rfq = await _bid_target(actor, parse_id(rfq_id, "rfq"))
         now = ctx.now()
         check_bid_change(facts(rfq), now)
-        values, details = change(rfq, now)
-        changed = (
-            await Bid.update(values)
-            .where(
-                Bid.rfq == rfq["id"],
-                Bid.holder == solo_holder(uuid.UUID(actor.organisation_id)),
-                Bid.status == ACTIVE,
-            )
-            .returning(Bid.id)
+        own: tuple[Any, ...] = (
+            Bid.rfq == rfq["id"],
+            Bid.holder == solo_holder(uuid.UUID(actor.organisation_id)),
+            Bid.status == ACTIVE,
         )
+        if seen_sha256 is not None:
+            current = await Bid.select(Bid.sha256).where(*own).first()
+            if current is None:
+                raise NotFound("bid")
+            check_same_version(
+                seen_sha256,
+                current["sha256"],
+                code="bid.changed",
+                message=N_(
+                    "This is not the current version of your bid; review the bid as it stands now and "
+                    "confirm that."
+                ),
+            )
+            own = (*own, Bid.sha256 == seen_sha256)
+        values, details = change(rfq, now)
+        changed = await Bid.update(values).where(*own).returning(Bid.id)
         if not changed:
             raise NotFound("bid")
         await audit.append(
@@ -802,8 +817,9 @@ async def _change_own_bid(
     return rfq
 
 
-async def confirm_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
-    """The bidder confirms that its current bid stands for the RFQ's current (moved) deadline."""
+async def confirm_bid(ctx: ServiceContext, actor: Actor, rfq_id: str, sha256: str) -> None:
+    """The bidder confirms that its current bid, the version whose SHA-256 it sends (the one it was
+    shown), stands for the RFQ's current (moved) deadline; another version is a conflict."""
     await _change_own_bid(
         ctx,
         actor,
@@ -811,8 +827,9 @@ async def confirm_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
         "bid.reconfirmed",
         lambda rfq, _now: (
             {Bid.confirmed_deadline: rfq["deadline"]},
-            {"deadline": rfq["deadline"].isoformat()},
+            {"deadline": rfq["deadline"].isoformat(), "sha256": sha256},
         ),
+        seen_sha256=sha256,
     )
 
 
