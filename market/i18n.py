@@ -145,15 +145,34 @@ def format_money(amount: Money | Decimal | str, currency: str) -> str:
     return numbers.format_currency(value, currency, locale=_format_locale())
 
 
+def _utc_text(value: dt.date | dt.datetime) -> str:
+    """A value formatting could not show (a year at the edge of the calendar, stored before the
+    date rules), as plain ISO text: a page shows it rather than fail."""
+    day = f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    if not isinstance(value, dt.datetime):
+        return day
+    offset = value.utcoffset()
+    zone = "UTC" if offset is None or offset == dt.timedelta(0) else value.isoformat()[-6:]
+    return f"{day} {value.hour:02d}:{value.minute:02d} {zone}"
+
+
 def format_datetime(value: dt.datetime | None, timezone: str = "America/Argentina/Buenos_Aires") -> str:
+    """``value`` in ``timezone``, the user's way; a value at the edge of the calendar (year 1 or
+    9999, which the zone's offset pushes out of range) is shown in UTC instead of failing."""
     if value is None:
         return ""
-    return babel_dates.format_datetime(
-        value, format="medium", tzinfo=babel_dates.get_timezone(timezone), locale=_format_locale()
-    )
+    try:
+        return babel_dates.format_datetime(
+            value, format="medium", tzinfo=babel_dates.get_timezone(timezone), locale=_format_locale()
+        )
+    except (OverflowError, ValueError):
+        return _utc_text(value)
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
     if value is None:
         return ""
-    return babel_dates.format_date(value, format="medium", locale=_format_locale())
+    try:
+        return babel_dates.format_date(value, format="medium", locale=_format_locale())
+    except (OverflowError, ValueError):
+        return _utc_text(value)

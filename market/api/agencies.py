@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from market.api.controllers import PageNumber, PerPage, paginate, signed_in_guard, who
 from market.api.schemas import Input, Number, Page, at_most_entries
 from market.domain.benchmarks import METRICS
-from market.i18n import gettext
+from market.i18n import current_language, gettext
 from market.services import agencies, onboarding
 from market.services.context import ServiceContext
 
@@ -219,9 +219,16 @@ class AgencyController(Controller):
         ctx: NamedDependency[ServiceContext],
         data: MultipartBody[CsvUpload],
     ) -> JobOut:
-        """Queue a CSV of SMEs; poll the job for progress and the per-row report."""
+        """Queue a CSV of SMEs; poll the job for progress and the per-row report. Numbers in the
+        file (``monthly_capacity``) are read as a person writes them in the caller's language (the
+        account's, else Accept-Language; English by default); one that could be read two ways
+        ("20.000" in English) is a row to correct."""
         job = await onboarding.start_job(
-            ctx, who(request).actor, data.file.filename or "smes.csv", await data.file.read()
+            ctx,
+            who(request).actor,
+            data.file.filename or "smes.csv",
+            await data.file.read(),
+            reader=current_language(),
         )
         ctx.spawn(
             onboarding.run_job(ctx, job["id"], ctx.settings.invitation_url), f"onboarding job {job['id']}"

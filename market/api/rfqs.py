@@ -152,6 +152,10 @@ class BoardRow(BaseModel):
     buyer_name: str
 
 
+class ConfirmBidIn(Input):
+    sha256: str = Field(max_length=64, description="The SHA-256 of the version of your bid you reviewed")
+
+
 class AmendIn(Input):
     deadline: dt.datetime
 
@@ -387,9 +391,11 @@ class RfqController(Controller):
         request: Request[Any, Any, Any],
         ctx: NamedDependency[ServiceContext],
         rfq_id: FromPath[uuid.UUID],
+        data: JSONBody[ConfirmBidIn],
     ) -> BidOut:
-        """Confirm that your bid stands for the RFQ's current deadline (asked after an amendment)."""
-        await rfqs.confirm_bid(ctx, who(request).actor, str(rfq_id))
+        """Confirm that your bid stands for the RFQ's current deadline (asked after an amendment):
+        send its SHA-256 as you reviewed it; another version's is refused (409 ``bid.changed``)."""
+        await rfqs.confirm_bid(ctx, who(request).actor, str(rfq_id), data.sha256)
         row = await rfqs.my_bid(who(request).actor, str(rfq_id))
         if row is None:
             raise NotFound("bid")

@@ -221,6 +221,7 @@ class OnboardingJob(Table, tablename="onboarding_job"):
     created_by = UUID(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     finished_at = Timestamptz(null=True, default=None)
+    reader = Varchar(length=2, default="")  # the uploader's language: numbers are read its way
 
 
 class AuditLog(Table, tablename="audit_log"):

@@ -21,7 +21,7 @@ from typing import Any
 from market.domain.eligibility import Gap, Passport, RequirementSet, check_eligibility
 from market.domain.errors import N_, DomainError, ErrorKind
 from market.domain.organisations import ValueChainLink
-from market.domain.rfq import WHOLE, PricedItem, RfqFacts, check_bid_change
+from market.domain.rfq import WHOLE, PricedItem, RfqFacts, check_bid_change, check_same_version
 
 MAX_MEMBERS = 10
 
@@ -330,8 +330,9 @@ def check_confirmation(
         raise _conflict("consortium.not_member", N_("Your firm is not in this consortium."))
     if current_hash is None:
         raise _conflict("consortium.no_bid", N_("The lead has not prepared the joint bid yet."))
-    if seen_hash != current_hash:
-        raise _conflict(
-            "consortium.bid_changed",
-            N_("The lead changed the bid after you opened it; review the new version and confirm that."),
-        )
+    check_same_version(
+        seen_hash,
+        current_hash,
+        code="consortium.bid_changed",
+        message=N_("The lead changed the bid after you opened it; review the new version and confirm that."),
+    )

@@ -11,6 +11,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from market.domain.certificates import CertificateType, CertificateView, counting_types
+from market.domain.dates import DATE_RANGE_MESSAGE, FIRST_DAY, LAST_DAY, day_in_range
 from market.domain.errors import N_, FieldCollector, FieldError, Msg, ValidationFailed
 from market.domain.numbers import NumberError, is_blank, read_number
 
@@ -204,6 +205,8 @@ def normalise_answer(question: Question, raw: Any, today: dt.date) -> tuple[Answ
         day = dt.date.fromisoformat(value)
     except ValueError:
         return None, "date"
+    if not day_in_range(day):
+        return None, "date_range"
     if day > today:
         return None, "future"
     return day.isoformat(), None
@@ -216,6 +219,7 @@ ANSWER_MESSAGES = {
     "range": N_("Enter a number from %(min)s to %(max)s."),
     "date": N_("Enter a date as YYYY-MM-DD."),
     "future": N_("This date is in the future."),
+    "date_range": DATE_RANGE_MESSAGE,
     "required": N_("Answer this question to submit."),
 }
 
@@ -258,6 +262,8 @@ def check_answers(
                     ANSWER_MESSAGES[problem],
                     min=_plain(low),
                     max=_plain(high),
+                    first=FIRST_DAY.isoformat(),
+                    last=LAST_DAY.isoformat(),
                 )
             elif answer is None and complete:
                 errors.add(question.id, "readiness.answer_required", ANSWER_MESSAGES["required"])

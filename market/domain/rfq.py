@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from market.domain.audit import canonical
+from market.domain.dates import DEADLINE_RANGE_MESSAGE, latest_deadline
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector
 from market.domain.money import CURRENCIES as CURRENCIES  # re-exported: RFQs offer these
 from market.domain.money import (
@@ -109,6 +110,17 @@ def check_publish(facts: RfqFacts, now: dt.datetime, *, accredited: bool) -> Non
             N_("The deadline must be at least %(hours)s hours after publication."),
             hours=int(MIN_BIDDING_PERIOD.total_seconds() // 3600),
         )
+    _refuse_far_deadline(facts.deadline, now)
+
+
+def _refuse_far_deadline(deadline: dt.datetime, now: dt.datetime) -> None:
+    """A deadline further ahead than a person may set (one stored before the rule) is refused."""
+    if deadline > latest_deadline(now):
+        raise DomainError(
+            "rfq.deadline_range",
+            DEADLINE_RANGE_MESSAGE,
+            last=latest_deadline(now).astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M"),
+        )
 
 
 def check_amend(facts: RfqFacts, now: dt.datetime, new_deadline: dt.datetime) -> None:
@@ -120,6 +132,14 @@ def check_amend(facts: RfqFacts, now: dt.datetime, new_deadline: dt.datetime) ->
         raise DomainError(
             "rfq.deadline_earlier", N_("An amendment may extend the deadline, never bring it forward.")
         )
+    _refuse_far_deadline(new_deadline, now)
+
+
+def check_same_version(seen_sha256: str, current_sha256: str, *, code: str, message: str) -> None:
+    """A confirmation holds for the version its sender was shown: the SHA-256 it sends must be the
+    current bid's (a solo bid after an amendment, a consortium's joint bid), else 409 ``code``."""
+    if seen_sha256 != current_sha256:
+        raise DomainError(code, message, kind=ErrorKind.CONFLICT)
 
 
 def check_cancel(facts: RfqFacts, now: dt.datetime, reason: str) -> None:

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from market.domain.dates import check_day
 from market.domain.errors import N_, FieldCollector
 from market.domain.organisations import Country
 from market.domain.rfq import CURRENCIES
@@ -59,10 +60,6 @@ def search_terms(text: str) -> list[str]:
     return list(dict.fromkeys(terms))[:MAX_TERMS]
 
 
-#: The days a date filter may name: any real deadline, never one whose next day overflows.
-FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
-
-
 @dataclass(frozen=True)
 class BoardQuery:
     """A board search. Empty fields do not filter."""
@@ -99,15 +96,7 @@ def parse_board_query(raw: dict[str, str]) -> BoardQuery:
         except ValueError:
             errors.add("closes_by", "search.date", N_("Enter the date as YYYY-MM-DD."))
         else:
-            if not FIRST_DAY <= closes_by <= LAST_DAY:  # a day the deadline arithmetic can reach
-                closes_by = None
-                errors.add(
-                    "closes_by",
-                    "search.date_range",
-                    N_("Enter a date from %(first)s to %(last)s."),
-                    first=FIRST_DAY.isoformat(),
-                    last=LAST_DAY.isoformat(),
-                )
+            closes_by = check_day(errors, "closes_by", closes_by, "search.date_range")
     try:
         sort = BoardSort(raw.get("sort") or BoardSort.CLOSING_SOON)
     except ValueError:

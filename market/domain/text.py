@@ -24,6 +24,12 @@ def has_control_characters(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
+def without_control_characters(text: str) -> str:
+    """``text`` with each control character (or lone surrogate) shown as U+FFFD: an echo of refused
+    input (a report line) that the database can store."""
+    return _CONTROL.sub("\ufffd", text)
+
+
 def _walk(value: Any, path: str, depth: int) -> Iterator[str]:
     """The paths (``items.0.description``) of the strings in ``value`` that hold control characters;
     raises when ``value`` nests deeper than ``MAX_DEPTH``."""

@@ -11,6 +11,7 @@ from typing import Any
 from market.db.tables import Certificate, CertificateFile, Organisation
 from market.domain.accounts import Actor, can_view_organisation, require_agency, require_view, supports
 from market.domain.certificates import CertificateType, Verification, reminder_due
+from market.domain.dates import day_in_range, refuse_day
 from market.domain.errors import N_, DomainError, FieldCollector, Forbidden, NotFound
 from market.domain.organisations import OrganisationKind
 from market.services.context import ServiceContext, load_by_id
@@ -83,10 +84,15 @@ async def add_certificate(
     today = ctx.now().date()
     if issued is None:
         errors.add("issued_on", "certificate.date_invalid", N_("Enter a date as YYYY-MM-DD."))
+    elif not day_in_range(issued):
+        refuse_day(errors, "issued_on", "certificate.date_range")
+        issued = None  # nothing more to say of the expiry against it
     elif issued > today:
         errors.add("issued_on", "certificate.issued_in_future", N_("The issue date cannot be in the future."))
     if expires is None:
         errors.add("expires_on", "certificate.date_invalid", N_("Enter a date as YYYY-MM-DD."))
+    elif not day_in_range(expires):
+        refuse_day(errors, "expires_on", "certificate.date_range")
     elif issued is not None and expires <= issued:
         errors.add(
             "expires_on",

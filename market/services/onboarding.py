@@ -22,6 +22,7 @@ from market.domain.organisations import (
     tax_id_key,
     validate_profile,
 )
+from market.domain.text import check_text, without_control_characters
 from market.services.accounts import record_invitation
 from market.services.context import ServiceContext, load_by_id, parse_id
 from market.services.csvfiles import unescape_cell, write_csv
@@ -73,8 +74,17 @@ def _read(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
-async def start_job(ctx: ServiceContext, actor: Actor, file_name: str, data: bytes) -> dict[str, Any]:
-    """Check the file's shape and queue it; the rows are checked when the job runs."""
+def file_reader(language: str | None) -> str:
+    """The language a file's numbers are read in: its uploader's (a spreadsheet is typed by a
+    person, so never the JSON API's canonical form, where "20.000" is twenty), English if unknown."""
+    return language if language in READER_LOCALES else "en"
+
+
+async def start_job(
+    ctx: ServiceContext, actor: Actor, file_name: str, data: bytes, reader: str | None = None
+) -> dict[str, Any]:
+    """Check the file's shape and queue it; the rows are checked when the job runs, numbers read
+    the ``reader``'s way (the uploader's language: ``market.domain.numbers``)."""
     require_agency(actor)
     if not data:
         raise DomainError("onboarding.file_empty", N_("The file is empty."))
@@ -104,7 +114,7 @@ async def start_job(ctx: ServiceContext, actor: Actor, file_name: str, data: byt
         OnboardingJob(
             id=job_id,
             agency=uuid.UUID(actor.organisation_id),
-            file_name=file_name[:200] or "smes.csv",
+            file_name=without_control_characters(file_name[:200]) or "smes.csv",
             file_sha256=hashlib.sha256(data).hexdigest(),
             content=data,
             status="queued",
@@ -112,6 +122,7 @@ async def start_job(ctx: ServiceContext, actor: Actor, file_name: str, data: byt
             report=[],
             created_by=uuid.UUID(actor.user_id),
             created_at=ctx.now(),
+            reader=file_reader(reader),
         )
     )
     return await get_job(actor, str(job_id))
@@ -174,9 +185,12 @@ async def run_job(ctx: ServiceContext, job_id: uuid.UUID, accept_url: str) -> No
     if job is None or job["status"] == "done":
         return
     agency = await load_by_id(Organisation, job["agency"], "organisation")
-    # numbers in the file are read the way its uploader reads them (the canonical form if unknown)
-    uploader = await AppUser.select(AppUser.locale).where(AppUser.id == job["created_by"]).first()
-    reader = uploader["locale"] if uploader and uploader["locale"] in READER_LOCALES else None
+    # numbers in the file are read the way its uploader reads them (jobs queued before the upload's
+    # language was kept: the uploader's saved language, else English)
+    reader = job["reader"]
+    if reader not in READER_LOCALES:
+        uploader = await AppUser.select(AppUser.locale).where(AppUser.id == job["created_by"]).first()
+        reader = file_reader(uploader["locale"] if uploader else None)
     await OnboardingJob.update({OnboardingJob.status: "running"}).where(OnboardingJob.id == job_id)
     _, rows = _read(bytes(job["content"]))
     report: list[dict[str, Any]] = []
@@ -189,10 +203,11 @@ async def run_job(ctx: ServiceContext, job_id: uuid.UUID, accept_url: str) -> No
             line = start + offset + 2  # the header is line 1
             entry: dict[str, Any] = {
                 "line": line,
-                "legal_name": raw.get("legal_name", "")[:200],
-                "tax_id": raw.get("tax_id", "")[:40],
+                "legal_name": without_control_characters(raw.get("legal_name", "")[:200]),
+                "tax_id": without_control_characters(raw.get("tax_id", "")[:40]),
             }
             try:
+                check_text({column: raw.get(column, "") for column in COLUMNS})  # as the JSON API does
                 profile = validate_profile(_profile(raw), reader)
             except ValidationFailed as failed:
                 report.append({**entry, "status": INVALID, "problems": _problems(failed)})

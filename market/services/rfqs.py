@@ -25,6 +25,7 @@ from market.db.tables import (
 )
 from market.domain.accounts import Actor
 from market.domain.consortium import Member, MemberStatus, bid_items, confirmed_members, joint_bid_counts
+from market.domain.dates import check_deadline
 from market.domain.eligibility import Passport, check_eligibility, parse_requirements
 from market.domain.errors import N_, DomainError, ErrorKind, FieldCollector, FieldError, Forbidden, NotFound
 from market.domain.money import Money
@@ -55,6 +56,7 @@ from market.domain.rfq import (
     check_cancel,
     check_open,
     check_publish,
+    check_same_version,
     evaluate,
     in_language,
     item_lots,
@@ -97,7 +99,8 @@ def require_buyer(actor: Actor) -> None:
         raise Forbidden("rfq.buyers_only", N_("Only lead firms post requests for quotation."))
 
 
-def _deadline(raw: Any, errors: FieldCollector) -> dt.datetime | None:
+def _deadline(raw: Any, errors: FieldCollector, now: dt.datetime) -> dt.datetime | None:
+    """The deadline sent, in UTC, if a person may set it now (``market.domain.dates``)."""
     text = str(raw or "").strip()
     if not text:
         return None
@@ -108,15 +111,19 @@ def _deadline(raw: Any, errors: FieldCollector) -> dt.datetime | None:
                 "deadline", "rfq.deadline_zone", N_("Give the deadline's time zone (for example -03:00).")
             )
             return None
-        return moment.astimezone(dt.UTC)
-    except (ValueError, OverflowError):  # OverflowError: in UTC it falls before year 1 or after 9999
+        return check_deadline(errors, "deadline", moment.astimezone(dt.UTC), now)
+    except OverflowError:  # in UTC it falls before year 1 or after 9999: out of range all the same
+        return check_deadline(errors, "deadline", dt.datetime.max.replace(tzinfo=dt.UTC), now)
+    except ValueError:
         errors.add(
             "deadline", "rfq.deadline_invalid", N_("Enter the deadline as a date and time with its zone.")
         )
         return None
 
 
-def _validate_rfq(data: dict[str, Any], reader: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _validate_rfq(
+    data: dict[str, Any], reader: str | None, now: dt.datetime
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The RFQ's fields and items; numbers are read the ``reader``'s way (``market.domain.numbers``)."""
     errors = FieldCollector()
     title = str(data.get("title") or "").strip()
@@ -193,7 +200,7 @@ def _validate_rfq(data: dict[str, Any], reader: str | None) -> tuple[dict[str, A
                 "lot": lot,
             }
         )
-    deadline = _deadline(data.get("deadline"), errors)
+    deadline = _deadline(data.get("deadline"), errors, now)
     language = str(data.get("language") or "en")
     if language not in RFQ_LANGUAGES:
         errors.add("language", "rfq.language", N_("Choose English, Spanish or Portuguese."))
@@ -220,7 +227,7 @@ async def create_rfq(
     """A draft RFQ of the actor's lead firm; nothing is visible to suppliers until it is published.
     Numbers typed in the portal are read the ``reader``'s way; ``None`` is the API's one form."""
     require_buyer(actor)
-    fields, items = _validate_rfq(data, reader)
+    fields, items = _validate_rfq(data, reader, ctx.now())
     rfq_id = uuid.uuid4()
     async with ctx.transaction():
         await Rfq.insert(
@@ -315,7 +322,7 @@ async def _tell_bidders(
 async def amend(ctx: ServiceContext, actor: Actor, rfq_id: str, new_deadline: str) -> dict[str, Any]:
     """Extend the deadline of an open RFQ; the one deadline value moves for every check at once."""
     errors = FieldCollector()
-    moment = _deadline(new_deadline, errors)
+    moment = _deadline(new_deadline, errors, ctx.now())
     errors.raise_if_any()
     if moment is None:
         raise DomainError("rfq.deadline_invalid", N_("Enter the deadline as a date and time with its zone."))
@@ -771,23 +778,37 @@ async def _change_own_bid(
     rfq_id: str,
     action: str,
     change: Callable[[dict[str, Any], dt.datetime], tuple[dict[Any, Any], dict[str, Any]]],
+    *,
+    seen_sha256: str | None = None,
 ) -> dict[str, Any]:
     """Change the actor's active bid while the RFQ is open: ``change(rfq, now)`` gives the new
-    values and what the audit entry records beside the bid id. No active bid: not found."""
+    values and what the audit entry records beside the bid id. No active bid: not found. With
+    ``seen_sha256``, only the version of the bid the actor was shown is changed."""
     async with ctx.transaction():
         rfq = await _bid_target(actor, parse_id(rfq_id, "rfq"))
         now = ctx.now()
         check_bid_change(facts(rfq), now)
-        values, details = change(rfq, now)
-        changed = (
-            await Bid.update(values)
-            .where(
-                Bid.rfq == rfq["id"],
-                Bid.holder == solo_holder(uuid.UUID(actor.organisation_id)),
-                Bid.status == ACTIVE,
-            )
-            .returning(Bid.id)
+        own: tuple[Any, ...] = (
+            Bid.rfq == rfq["id"],
+            Bid.holder == solo_holder(uuid.UUID(actor.organisation_id)),
+            Bid.status == ACTIVE,
         )
+        if seen_sha256 is not None:
+            current = await Bid.select(Bid.sha256).where(*own).first()
+            if current is None:
+                raise NotFound("bid")
+            check_same_version(
+                seen_sha256,
+                current["sha256"],
+                code="bid.changed",
+                message=N_(
+                    "This is not the current version of your bid; review the bid as it stands now and "
+                    "confirm that."
+                ),
+            )
+            own = (*own, Bid.sha256 == seen_sha256)
+        values, details = change(rfq, now)
+        changed = await Bid.update(values).where(*own).returning(Bid.id)
         if not changed:
             raise NotFound("bid")
         await audit.append(
@@ -796,8 +817,9 @@ async def _change_own_bid(
     return rfq
 
 
-async def confirm_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
-    """The bidder confirms that its current bid stands for the RFQ's current (moved) deadline."""
+async def confirm_bid(ctx: ServiceContext, actor: Actor, rfq_id: str, sha256: str) -> None:
+    """The bidder confirms that its current bid, the version whose SHA-256 it sends (the one it was
+    shown), stands for the RFQ's current (moved) deadline; another version is a conflict."""
     await _change_own_bid(
         ctx,
         actor,
@@ -805,8 +827,9 @@ async def confirm_bid(ctx: ServiceContext, actor: Actor, rfq_id: str) -> None:
         "bid.reconfirmed",
         lambda rfq, _now: (
             {Bid.confirmed_deadline: rfq["deadline"]},
-            {"deadline": rfq["deadline"].isoformat()},
+            {"deadline": rfq["deadline"].isoformat(), "sha256": sha256},
         ),
+        seen_sha256=sha256,
     )
 
 

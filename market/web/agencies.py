@@ -129,7 +129,7 @@ class OnboardingPages(Controller):
         if file is not None and not isinstance(file, str):
             data, name = await file.read(), file.filename or name
         try:
-            job = await onboarding.start_job(ctx, me.actor, name, data)
+            job = await onboarding.start_job(ctx, me.actor, name, data, reader=current_language())
         except DomainError as error:
             return render(
                 request,

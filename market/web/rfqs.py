@@ -411,7 +411,15 @@ class RfqPages(Controller):
     async def confirm(
         self, request: Request[Any, Any, Any], ctx: NamedDependency[ServiceContext], rfq_id: FromPath[str]
     ) -> Response[Any]:
-        await rfqs.confirm_bid(ctx, need(request).actor, rfq_id)
+        form = await request.form()
+        try:
+            await rfqs.confirm_bid(ctx, need(request).actor, rfq_id, str(form.get("sha256", "")))
+        except DomainError as error:
+            if error.code != "bid.changed":
+                raise
+            return await self._page(
+                request, ctx, rfq_id, 409, form_error=gettext(error.message, **error.params)
+            )
         return redirect(f"/rfqs/{rfq_id}", "bid_confirmed")
 
     @post("/{rfq_id:str}/withdraw", include_in_schema=False)

@@ -34,12 +34,25 @@ async def test_a_moved_deadline_asks_bidders_to_confirm(client, ctx, clock) -> N
     )
     assert moved.status_code == 200
     assert (await client.get(own, headers=bearer(bidder_token))).json()["awaits_confirmation"] is True
-    assert (await client.post(f"{own}/confirm", headers=bearer(idle_token))).status_code == 404  # no bid
+    seen = {"sha256": sent.json()["sha256"]}
+    no_bid = await client.post(f"{own}/confirm", json=seen, headers=bearer(idle_token))
+    assert no_bid.status_code == 404
+    # only the version the bidder reviewed may be confirmed, as for a consortium's members
+    for wrong in ("", "x", "0" * 64, sent.json()["sha256"].upper()):
+        refused = await client.post(f"{own}/confirm", json={"sha256": wrong}, headers=bearer(bidder_token))
+        assert refused.status_code == 409 and refused.json()["code"] == "bid.changed", (wrong, refused.text)
+    refused = await client.post(f"{own}/confirm", headers=bearer(bidder_token))
+    assert refused.status_code in (400, 422), refused.text  # no version named
+    assert (await client.get(own, headers=bearer(bidder_token))).json()["awaits_confirmation"] is True
+    assert await AuditLog.count().where(AuditLog.action == "bid.reconfirmed") == 0
 
     await portal_login(client, bidder["email"], PASSWORD)
     page = await client.get(f"/rfqs/{rfq['id']}")
     assert "Confirm my bid for the new deadline" in page.text
-    confirmed = await post_form(client, f"/rfqs/{rfq['id']}", f"/rfqs/{rfq['id']}/confirm", {})
+    stale = await post_form(client, f"/rfqs/{rfq['id']}", f"/rfqs/{rfq['id']}/confirm", {"sha256": "0" * 64})
+    assert stale.status_code == 409 and "not the current version of your bid" in stale.text
+    assert f'name="sha256" value="{seen["sha256"]}"' in page.text  # the form names the version shown
+    confirmed = await post_form(client, f"/rfqs/{rfq['id']}", f"/rfqs/{rfq['id']}/confirm", seen)
     assert confirmed.status_code == 303
     page = await client.get(f"/rfqs/{rfq['id']}")
     assert "Your bid is confirmed for the new deadline." in page.text
@@ -54,7 +67,7 @@ async def test_a_moved_deadline_asks_bidders_to_confirm(client, ctx, clock) -> N
         f"/api/v1/rfqs/{rfq['id']}/amend", json={"deadline": latest.isoformat()}, headers=bearer(buyer_token)
     )
     clock.current = latest + dt.timedelta(milliseconds=1)
-    late = await client.post(f"{own}/confirm", headers=bearer(bidder_token))
+    late = await client.post(f"{own}/confirm", json=seen, headers=bearer(bidder_token))
     assert late.status_code == 409, late.text
     assert await AuditLog.count().where(AuditLog.action == "bid.reconfirmed") == 1  # nothing written
     await client.post(f"/api/v1/rfqs/{rfq['id']}/open", headers=bearer(buyer_token))

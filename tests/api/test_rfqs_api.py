@@ -162,7 +162,7 @@ async def test_one_deadline_after_an_extension(client, ctx, clock) -> None:
             f"/api/v1/rfqs/{rfq['id']}/amend", json={"deadline": moment}, headers=bearer(buyer_token)
         )
         assert beyond.status_code == 422, beyond.text
-        assert [f["code"] for f in beyond.json()["fields"]] == ["rfq.deadline_invalid"]
+        assert [f["code"] for f in beyond.json()["fields"]] == ["rfq.deadline_range"]
 
 
 async def test_an_ineligible_sme_is_refused_by_the_api_with_its_gaps(client, ctx, clock) -> None:
