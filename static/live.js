@@ -130,7 +130,8 @@
     socket.onmessage = function (message) { handle(JSON.parse(message.data)); };
     socket.onclose = function (closing) {
       root.setAttribute("data-connected", "false");
-      if (closing.code === 4401) { return; }  // the session ended: nothing to reconnect with
+      // the session (4401) or the right to listen (4403) ended: a new handshake would be refused
+      if (closing.code === 4401 || closing.code === 4403) { return; }
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };

@@ -103,12 +103,27 @@ class OrganisationRef:
     onboarded_by: str | None
     #: Agencies the SME consented to (beside the one that onboarded it).
     consenting_to: frozenset[str] = frozenset()
+    #: The SME withdrew the consent its onboarding gave (and has not granted it again).
+    onboarding_consent_withdrawn: bool = False
+    #: The SME has an administrator of its own (an active account with the admin role).
+    has_own_admin: bool = False
+
+
+def consented_agencies(org: OrganisationRef) -> frozenset[str]:
+    """The agencies the SME consents to now: the one that onboarded it (onboarding is consent,
+    until the SME withdraws it) and those it granted access. The only source of agency rights."""
+    agencies = set(org.consenting_to)
+    if org.onboarded_by and not org.onboarding_consent_withdrawn:
+        agencies.add(org.onboarded_by)
+    return frozenset(agencies)
 
 
 def supports(actor: Actor, org: OrganisationRef) -> bool:
-    """The actor's agency onboarded this SME or was granted access by it."""
-    return actor.organisation_kind is OrganisationKind.SUPPORT_AGENCY and (
-        org.onboarded_by == actor.organisation_id or actor.organisation_id in org.consenting_to
+    """The actor's agency has this SME's current consent (by onboarding it, or a grant)."""
+    return (
+        actor.organisation_kind is OrganisationKind.SUPPORT_AGENCY
+        and actor.organisation_id != org.id
+        and actor.organisation_id in consented_agencies(org)
     )
 
 
@@ -117,16 +132,36 @@ def can_view_organisation(actor: Actor, org: OrganisationRef) -> bool:
     return actor.organisation_id == org.id or actor.is_operator or supports(actor, org)
 
 
+def _onboarding_agency_admin(actor: Actor, org: OrganisationRef) -> bool:
+    """An admin of the agency that onboarded the SME, while the SME still consents."""
+    return actor.is_admin and org.onboarded_by == actor.organisation_id and supports(actor, org)
+
+
 def can_edit_organisation(actor: Actor, org: OrganisationRef) -> bool:
-    """Admins edit their own profile; an agency admin edits an SME it onboarded."""
+    """Admins edit their own profile; an agency admin an SME it onboarded, while it consents."""
     if not actor.is_admin:
         return False
-    if actor.organisation_id == org.id:
-        return True
-    return (
-        actor.organisation_kind is OrganisationKind.SUPPORT_AGENCY
-        and org.onboarded_by == actor.organisation_id
-    )
+    return actor.organisation_id == org.id or _onboarding_agency_admin(actor, org)
+
+
+def can_manage_people(actor: Actor, org: OrganisationRef) -> bool:
+    """Change roles, disable or enable accounts: the organisation's own admins only."""
+    return actor.is_admin and actor.organisation_id == org.id
+
+
+def can_invite(actor: Actor, org: OrganisationRef) -> bool:
+    """Invite people: the organisation's admins, or its onboarding agency's while it consents."""
+    return can_manage_people(actor, org) or _onboarding_agency_admin(actor, org)
+
+
+def invitable_roles(actor: Actor, org: OrganisationRef) -> tuple[Role, ...]:
+    """The roles the actor may invite someone to: an agency hands over the SME's first
+    administrator; once the SME has its own, it decides who else becomes one."""
+    if not can_invite(actor, org):
+        return ()
+    if actor.organisation_id != org.id and org.has_own_admin:
+        return (Role.MEMBER,)
+    return tuple(Role)
 
 
 def require_view(actor: Actor, org: OrganisationRef) -> None:
@@ -144,10 +179,23 @@ def require_edit(actor: Actor, org: OrganisationRef) -> None:
 
 
 def require_people_admin(actor: Actor, org: OrganisationRef) -> None:
-    """Invite people, change roles, disable accounts: the organisation's admins, or its agency's."""
+    """Change roles, disable accounts: the organisation's own admins, never an agency."""
     require_view(actor, org)
-    if not can_edit_organisation(actor, org):
+    if not can_manage_people(actor, org):
         raise Forbidden("people.admin_only", N_("Only an administrator may manage people."))
+
+
+def require_invite(actor: Actor, org: OrganisationRef, role: Role | None = None) -> None:
+    """See and send invitations: the organisation's admins, or its onboarding agency's while the
+    SME consents; ``role`` (when given) must be one the actor may hand out."""
+    require_view(actor, org)
+    if not can_invite(actor, org):
+        raise Forbidden("people.admin_only", N_("Only an administrator may manage people."))
+    if role is not None and role not in invitable_roles(actor, org):
+        raise Forbidden(
+            "people.agency_admin_taken",
+            N_("The firm has its own administrator; only it may make someone an administrator."),
+        )
 
 
 def require_agency(actor: Actor) -> None:

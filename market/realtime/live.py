@@ -15,6 +15,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,6 +45,18 @@ SESSION_ENDED = 4401
 #: the database whether the session still stands, in case an announcement of its end was lost.
 SESSION_TICK = 1.0  # seconds
 SESSION_RECHECK = 60.0  # seconds
+#: The right to listen on the channel ended while the session stands (the firm left or was
+#: removed from the consortium): the page stops reconnecting, since the handshake would be refused.
+ACCESS_ENDED = 4403
+
+
+@dataclass(frozen=True)
+class Access:
+    """What keeps a socket's right to listen beyond its session: where the end of that right is
+    announced, and how to ask again whether it still stands (in case an announcement was lost)."""
+
+    channels: list[str]
+    still_allowed: Callable[[], Awaitable[bool]]
 
 
 def create_channels(backend: ChannelsBackend | None = None) -> ChannelsPlugin:
@@ -77,39 +90,58 @@ async def _admit(socket: WebSocket[Any, Any, Any], ctx: ServiceContext) -> Signe
     return signed_in
 
 
-async def _session_ends(
-    ctx: ServiceContext, channels: ChannelsPlugin, signed_in: SignedIn, tick: float, recheck: float
-) -> None:
-    """Return when the session behind a socket ends: its end announced (logout, login anew, the
-    account disabled: from any process, through the event bus), its expiry reached by the clock,
-    or, every ``recheck`` seconds, the database no longer holding it."""
+async def _listening_ends(
+    ctx: ServiceContext,
+    channels: ChannelsPlugin,
+    signed_in: SignedIn,
+    tick: float,
+    recheck: float,
+    access: Access | None = None,
+) -> int:
+    """Return, with the code to close the socket with, when the right behind it ends: its session
+    (``SESSION_ENDED``) announced ended (logout, login anew, the account disabled: from any
+    process, through the event bus), its expiry reached by the clock, or, every ``recheck``
+    seconds, the database no longer holding it; or the ``access`` the channel needs beyond the
+    session (``ACCESS_ENDED``), announced ended the same way or found gone on a recheck."""
     assert signed_in.session is not None
     watched = [accounts.session_channel(signed_in.session), accounts.user_channel(signed_in.actor.user_id)]
-    async with channels.start_subscription(watched) as ending:
+    async with contextlib.AsyncExitStack() as stack:
+        ending = await stack.enter_async_context(channels.start_subscription(watched))
+        revoking = (
+            await stack.enter_async_context(channels.start_subscription(access.channels))
+            if access is not None and access.channels
+            else None
+        )
 
-        async def first_announcement() -> None:
-            async for _ in ending.iter_events():
-                return
+        async def first_announcement(subscriber: Any, code: int) -> int:
+            async for _ in subscriber.iter_events():
+                return code
+            return code
 
-        announced = asyncio.ensure_future(first_announcement())
+        announced = [asyncio.ensure_future(first_announcement(ending, SESSION_ENDED))]
+        if revoking is not None:
+            announced.append(asyncio.ensure_future(first_announcement(revoking, ACCESS_ENDED)))
         try:
             # the first check comes at the first tick: an end announced between the handshake and
             # this subscription is not missed for long
             last_check = time.monotonic() - recheck
             while True:
-                done, _ = await asyncio.wait({announced}, timeout=tick)
+                done, _ = await asyncio.wait(announced, timeout=tick, return_when=asyncio.FIRST_COMPLETED)
                 if done:
-                    return
+                    return min(task.result() for task in done)  # a session's end says the most
                 if signed_in.expires_at is not None and ctx.now() >= signed_in.expires_at:
-                    return
+                    return SESSION_ENDED
                 if time.monotonic() - last_check >= recheck:
                     last_check = time.monotonic()
                     if not await accounts.still_signed_in(ctx, signed_in):
-                        return
+                        return SESSION_ENDED
+                    if access is not None and not await access.still_allowed():
+                        return ACCESS_ENDED
         finally:
-            announced.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await announced
+            for task in announced:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 async def _serve(
@@ -119,10 +151,12 @@ async def _serve(
     signed_in: SignedIn,
     subscribed: list[str],
     catch_up: Callable[[], Awaitable[list[dict[str, Any]]]],
+    access: Access | None = None,
 ) -> None:
     """Subscribe, then send what the page missed, then relay events until the page goes (or
     sends a message over 256 bytes, or more than 10 in 10 seconds: the socket is closed), or the
-    session it was opened under ends (closed with ``SESSION_ENDED`` within a second or so).
+    session it was opened under ends (closed with ``SESSION_ENDED`` within a second or so), or the
+    ``access`` the channel needs ends (closed with ``ACCESS_ENDED``).
 
     Subscribing first means nothing falls between the catch-up and the stream; an event that
     arrives in between is sent after it, which pages handle (states and counts simply repeat,
@@ -133,7 +167,9 @@ async def _serve(
         if not closed:
             await socket.send_text(event.decode())
 
-    ended = asyncio.ensure_future(_session_ends(ctx, channels, signed_in, SESSION_TICK, SESSION_RECHECK))
+    ended = asyncio.ensure_future(
+        _listening_ends(ctx, channels, signed_in, SESSION_TICK, SESSION_RECHECK, access)
+    )
     receiving: asyncio.Future[str] | None = None
     try:
         async with channels.start_subscription(subscribed) as subscriber:
@@ -144,9 +180,9 @@ async def _serve(
                 while True:
                     receiving = asyncio.ensure_future(socket.receive_text())
                     await asyncio.wait({receiving, ended}, return_when=asyncio.FIRST_COMPLETED)
-                    if not receiving.done():  # the session ended first
+                    if not receiving.done():  # the session, or the right to listen, ended first
                         closed = True
-                        await socket.close(code=SESSION_ENDED)
+                        await socket.close(code=ended.result())
                         return
                     try:
                         message = receiving.result()
@@ -248,7 +284,17 @@ async def consortium_live(
     async def catch_up() -> list[dict[str, Any]]:
         return [await consortia.confirmation_state(consortium_id)]
 
-    await _serve(socket, channels, ctx, signed_in, [consortia.consortium_channel(consortium_id)], catch_up)
+    async def still_member() -> bool:
+        try:
+            await consortia.joint_bid(signed_in.actor, str(consortium_id))
+        except DomainError:
+            return False
+        return True
+
+    # the firm leaving or removed closes the socket at once, in every process
+    ending = [consortia.membership_channel(consortium_id, signed_in.actor.organisation_id)]
+    channel = [consortia.consortium_channel(consortium_id)]
+    await _serve(socket, channels, ctx, signed_in, channel, catch_up, Access(ending, still_member))
 
 
 LIVE_HANDLERS = [rfq_live, board_live, consortium_live]

@@ -18,6 +18,8 @@ from market.domain.accounts import (
     Actor,
     Role,
     check_password,
+    invitable_roles,
+    require_invite,
     require_people_admin,
     require_view,
     throttle_delay,
@@ -412,7 +414,7 @@ async def invite(
 ) -> tuple[dict[str, Any], str]:
     """Invite someone into an organisation; the single-use code is mailed and shown once."""
     org = await load_organisation(org_id)
-    require_people_admin(actor, await org_ref(org))
+    require_invite(actor, await org_ref(org), role)
     checked = check_email(email)
     if checked is None:
         raise ValidationFailed(
@@ -433,7 +435,7 @@ async def invite(
 
 async def list_invitations(actor: Actor, org_id: str) -> list[dict[str, Any]]:
     org = await load_organisation(org_id)
-    require_people_admin(actor, await org_ref(org))
+    require_invite(actor, await org_ref(org))
     return (
         await Invitation.select(
             Invitation.id,
@@ -453,7 +455,7 @@ async def revoke_invitation(ctx: ServiceContext, actor: Actor, invitation_id: st
     row = await load_by_id(Invitation, invitation_id, "invitation")
     key = row["id"]
     org = await load_organisation(row["organisation"])
-    require_people_admin(actor, await org_ref(org))
+    require_invite(actor, await org_ref(org))
     await Invitation.update({Invitation.revoked_at: ctx.now()}).where(
         Invitation.id == key, Invitation.accepted_at.is_null()
     )
@@ -493,6 +495,7 @@ async def accept_invitation(ctx: ServiceContext, code: str, full_name: str, pass
     if errors:
         raise ValidationFailed(errors)
     assert invitation is not None
+    await _check_outside_invitation(invitation)
     user_id = uuid.uuid4()
     password_hash = hash_password(password)
     try:
@@ -524,6 +527,27 @@ async def accept_invitation(ctx: ServiceContext, code: str, full_name: str, pass
             raise ValidationFailed([EMAIL_TAKEN]) from None
         raise
     return await load_person(str(user_id))
+
+
+async def _check_outside_invitation(invitation: dict[str, Any]) -> None:
+    """An invitation sent from outside the organisation (by its agency) is held to the rules of
+    the moment it is used: the agency still has the SME's consent, and may still hand out the
+    role (no second administrator once the SME has its own)."""
+    inviter = await AppUser.select(AppUser.organisation).where(AppUser.id == invitation["invited_by"]).first()
+    if inviter is None or inviter["organisation"] == invitation["organisation"]:
+        return
+    agency = await Organisation.select().where(Organisation.id == inviter["organisation"]).first()
+    org = await load_organisation(invitation["organisation"])
+    ref = await org_ref(org)
+    sender = Actor(
+        user_id=str(invitation["invited_by"]),
+        organisation_id=str(inviter["organisation"]),
+        organisation_kind=OrganisationKind(agency["kind"]) if agency else OrganisationKind.SME_SUPPLIER,
+        role=Role.ADMIN,
+        accredited=bool(agency and agency["accredited"]),
+    )
+    if Role(invitation["role"]) not in invitable_roles(sender, ref):
+        raise ValidationFailed([INVALID_CODE])
 
 
 async def create_user(

@@ -6,8 +6,16 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from market.db.tables import AgencyAccess, Assessment, BenchmarkReference, CoachingTask, Organisation
-from market.domain.accounts import Actor, require_agency, supports
+from market.db.tables import (
+    AgencyAccess,
+    AppUser,
+    Assessment,
+    BenchmarkReference,
+    CoachingTask,
+    Invitation,
+    Organisation,
+)
+from market.domain.accounts import Actor, consented_agencies, require_agency, supports
 from market.domain.benchmarks import METRICS, Cohort, build_cohort
 from market.domain.errors import N_, DomainError, FieldCollector, Forbidden, NotFound
 from market.domain.numbers import is_blank, number_in_range
@@ -38,10 +46,11 @@ async def accredited_agencies() -> list[dict[str, Any]]:
 
 
 async def agencies_with_access(actor: Actor) -> list[dict[str, Any]]:
-    """The agencies that see this SME: the one that onboarded it and those it granted access."""
+    """The agencies that see this SME now: the one that onboarded it (until the SME withdraws
+    that consent) and those it granted access."""
     org = await load_organisation(actor.organisation_id)
     ref = await org_ref(org)
-    ids = [uuid.UUID(a) for a in (ref.onboarded_by, *sorted(ref.consenting_to)) if a]
+    ids = [uuid.UUID(a) for a in sorted(consented_agencies(ref))]
     if not ids:
         return []
     rows = await Organisation.select(Organisation.id, Organisation.legal_name).where(
@@ -91,13 +100,37 @@ async def grant_access(ctx: ServiceContext, actor: Actor, agency_id: str) -> Non
 
 
 async def revoke_access(ctx: ServiceContext, actor: Actor, agency_id: str) -> None:
-    """Withdraw consent; the agency stops seeing the SME at once (its onboarding agency stays)."""
+    """Withdraw consent, also the consent onboarding gave: the agency loses every power over the
+    SME at once, and the invitations its people sent into the SME stop working."""
     _require_sme_admin(actor)
-    await AgencyAccess.update({AgencyAccess.revoked_at: ctx.now()}).where(
-        AgencyAccess.sme == uuid.UUID(actor.organisation_id),
-        AgencyAccess.agency == parse_id(agency_id, "agency"),
-        AgencyAccess.revoked_at.is_null(),
-    )
+    agency = parse_id(agency_id, "agency")
+    sme = uuid.UUID(actor.organisation_id)
+    org = await load_organisation(actor.organisation_id)
+    async with ctx.transaction():
+        ended = (
+            await AgencyAccess.update({AgencyAccess.revoked_at: ctx.now()})
+            .where(AgencyAccess.sme == sme, AgencyAccess.agency == agency, AgencyAccess.revoked_at.is_null())
+            .returning(AgencyAccess.id)
+        )
+        if not ended and org["onboarded_by"] is not None and str(org["onboarded_by"]) == str(agency):
+            # The onboarding's consent had no record of its own: the withdrawal is one.
+            await AgencyAccess.insert(
+                AgencyAccess(
+                    id=uuid.uuid4(),
+                    sme=sme,
+                    agency=agency,
+                    granted_by=None,
+                    granted_at=org["created_at"],
+                    revoked_at=ctx.now(),
+                )
+            )
+        agency_people = AppUser.select(AppUser.id).where(AppUser.organisation == agency)
+        await Invitation.update({Invitation.revoked_at: ctx.now()}).where(
+            Invitation.organisation == sme,
+            Invitation.invited_by.is_in([row["id"] for row in await agency_people] or [uuid.uuid4()]),
+            Invitation.accepted_at.is_null(),
+            Invitation.revoked_at.is_null(),
+        )
 
 
 # -- coaching -----------------------------------------------------------------------------------

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from market.db.tables import Certificate, CertificateFile, Organisation
-from market.domain.accounts import Actor, can_view_organisation, require_agency, require_view, supports
+from market.domain.accounts import (
+    Actor,
+    can_view_organisation,
+    consented_agencies,
+    require_agency,
+    require_view,
+    supports,
+)
 from market.domain.certificates import CertificateType, Verification, reminder_due
 from market.domain.dates import day_in_range, refuse_day
 from market.domain.errors import N_, DomainError, FieldCollector, Forbidden, NotFound
@@ -147,7 +154,7 @@ async def add_certificate(
             CertificateFile(id=uuid.uuid4(), certificate=certificate_id, content=upload.data)
         )
         ref = await org_ref(org)
-        for agency in sorted({a for a in (ref.onboarded_by, *ref.consenting_to) if a}):
+        for agency in sorted(consented_agencies(ref)):
             await notify(
                 ctx,
                 uuid.UUID(agency),

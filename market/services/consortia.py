@@ -375,6 +375,8 @@ async def leave(
             str(row["rfq"]),
             {"consortium": str(row["id"]), "firm": leaving},
         )
+    # after the commit: the firm's people stop hearing the joint bid, in every process
+    ctx.announce(membership_channel(row["id"], firm), MEMBERSHIP_ENDED)
 
 
 async def set_parts(
@@ -551,6 +553,14 @@ async def withdraw_joint_bid(ctx: ServiceContext, actor: Actor, consortium_id: s
 
 def consortium_channel(consortium_id: uuid.UUID | str) -> str:
     return f"consortium:{consortium_id}"
+
+
+def membership_channel(consortium_id: uuid.UUID | str, organisation: uuid.UUID | str) -> str:
+    """Where the end of one firm's membership is announced: its people's sockets close."""
+    return f"consortium-member-end.{consortium_id}.{organisation}"
+
+
+MEMBERSHIP_ENDED = {"type": "membership_ended"}
 
 
 async def joint_bid(actor: Actor, consortium_id: str) -> dict[str, Any] | None:

@@ -40,29 +40,46 @@ MAX_PER_PAGE = 100
 
 
 async def supported_sme_ids(agency_id: str | uuid.UUID) -> list[uuid.UUID]:
-    """The SMEs an agency supports: those it onboarded and those that granted it access."""
+    """The SMEs that consent to an agency now: those it onboarded (unless they withdrew that
+    consent) and those that granted it access."""
     agency = uuid.UUID(str(agency_id))
     onboarded = await Organisation.select(Organisation.id).where(Organisation.onboarded_by == agency)
-    granted = await AgencyAccess.select(AgencyAccess.sme).where(
-        AgencyAccess.agency == agency, AgencyAccess.revoked_at.is_null()
+    records = await AgencyAccess.select(AgencyAccess.sme, AgencyAccess.revoked_at).where(
+        AgencyAccess.agency == agency
     )
-    return list(dict.fromkeys([row["id"] for row in onboarded] + [row["sme"] for row in granted]))
+    granted = [row["sme"] for row in records if row["revoked_at"] is None]
+    withdrawn = {row["sme"] for row in records if row["revoked_at"] is not None} - set(granted)
+    kept = [row["id"] for row in onboarded if row["id"] not in withdrawn]
+    return list(dict.fromkeys(kept + granted))
 
 
 async def org_ref(row: dict[str, Any]) -> OrganisationRef:
-    """What the access rules need: kind, onboarding agency and the agencies the SME consented to."""
+    """What the access rules need: kind, onboarding agency, the agencies the SME consents to
+    and whether it has an administrator of its own."""
     onboarded_by = row.get("onboarded_by")
     consenting: frozenset[str] = frozenset()
+    withdrawn = False
+    has_admin = False
     if row["kind"] == OrganisationKind.SME_SUPPLIER.value:
-        grants = await AgencyAccess.select(AgencyAccess.agency).where(
-            AgencyAccess.sme == row["id"], AgencyAccess.revoked_at.is_null()
+        records = await AgencyAccess.select(AgencyAccess.agency, AgencyAccess.revoked_at).where(
+            AgencyAccess.sme == row["id"]
         )
-        consenting = frozenset(str(g["agency"]) for g in grants)
+        consenting = frozenset(str(r["agency"]) for r in records if r["revoked_at"] is None)
+        withdrawn = bool(onboarded_by) and any(
+            str(r["agency"]) == str(onboarded_by) and r["revoked_at"] is not None for r in records
+        )
+        has_admin = await AppUser.exists().where(
+            AppUser.organisation == row["id"],
+            AppUser.role == Role.ADMIN.value,
+            AppUser.disabled.eq(False),
+        )
     return OrganisationRef(
         id=str(row["id"]),
         kind=OrganisationKind(row["kind"]),
         onboarded_by=str(onboarded_by) if onboarded_by else None,
         consenting_to=consenting,
+        onboarding_consent_withdrawn=withdrawn,
+        has_own_admin=has_admin,
     )
 
 

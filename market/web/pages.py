@@ -21,7 +21,14 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 
 from market.api.errors import STATUS_BY_KIND
-from market.domain.accounts import Role, can_edit_organisation, require_agency, require_operator
+from market.domain.accounts import (
+    Role,
+    can_edit_organisation,
+    can_manage_people,
+    invitable_roles,
+    require_agency,
+    require_operator,
+)
 from market.domain.errors import N_, DomainError, ValidationFailed
 from market.domain.organisations import (
     COUNTRY_LABELS,
@@ -476,8 +483,10 @@ class OrganisationPages(Controller):
         me = need(request)
         org = await organisations.get_organisation(me.actor, org_id)
         people = await accounts.list_people(me.actor, org_id)
-        manage = can_edit_organisation(me.actor, await organisations.org_ref(org))
-        invitations = await accounts.list_invitations(me.actor, org_id) if manage else []
+        ref = await organisations.org_ref(org)
+        manage = can_manage_people(me.actor, ref)
+        invite_roles = invitable_roles(me.actor, ref)
+        invitations = await accounts.list_invitations(me.actor, org_id) if invite_roles else []
         context: dict[str, Any] = {"invite": {"email": "", "role": "member"}, "new_code": ""}
         context.update(extra)
         return render(
@@ -488,6 +497,7 @@ class OrganisationPages(Controller):
             people=people,
             invitations=invitations,
             manage=manage,
+            invite_roles=invite_roles,
             roles=list(Role),
             **context,
         )

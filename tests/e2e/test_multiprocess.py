@@ -33,6 +33,7 @@ from tests.e2e.test_live_sockets import (
     signed_in_client,
     socket_url,
 )
+from tests.e2e.test_socket_membership import ACCESS_ENDED, joined_consortium, watch_membership_end
 from tests.e2e.test_socket_sessions import SESSION_ENDED, WITHIN, closed_after, logout
 from tests.helpers import csrf_from
 
@@ -124,6 +125,25 @@ def test_a_logout_on_one_process_closes_the_socket_on_the_other(two_processes: t
     headers = {"Cookie": cookie_header(on_a), "Origin": a}
     code, took = asyncio.run(closed_after(target, headers, lambda: logout(on_b)))
     assert code == SESSION_ENDED and took < WITHIN
+
+
+def test_leaving_a_consortium_on_one_process_closes_the_socket_on_the_other(
+    two_processes: tuple[str, str],
+) -> None:
+    """The firm leaves on B; its socket on the consortium lives on A: the end of the membership
+    travels through Redis and A closes the socket within seconds (code 4403)."""
+    a, b = two_processes
+    lead, partner, team = joined_consortium(b)
+    on_a = {"Cookie": cookie_header(partner), "Origin": a}
+    lead_on_a = {"Cookie": cookie_header(lead), "Origin": a}
+
+    def leave() -> None:
+        page = partner.get(team).text
+        assert partner.post(f"{team}/leave", data={"_csrf_token": csrf_from(page)}).status_code == 303
+
+    code, took, lead_open = watch_membership_end(socket_url(a, "/live" + team), on_a, lead_on_a, leave)
+    assert code == ACCESS_ENDED and took < WITHIN
+    assert lead_open
 
 
 def test_the_login_throttle_counts_failures_on_both(two_processes: tuple[str, str]) -> None:
