@@ -134,6 +134,8 @@ def _live_texts() -> str:
 
 
 def _remaining(deadline: dt.datetime | None, now: dt.datetime) -> str:
+    if deadline is not None and deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=dt.UTC)  # asyncpg reads a year-1 timestamptz back naive
     if deadline is None or deadline <= now:
         return ""
     left = deadline - now
