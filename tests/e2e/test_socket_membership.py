@@ -11,9 +11,9 @@ from collections.abc import Callable
 
 import httpx
 import websockets
-from websockets.exceptions import InvalidStatus
 
 from tests.e2e.test_live_sockets import cookie_header, next_event, rfq_id, signed_in_client, socket_url
+from tests.e2e.test_socket_sessions import refused
 from tests.helpers import csrf_from
 
 ACCESS_ENDED = 4403
@@ -35,17 +35,6 @@ def joined_consortium(base: str) -> tuple[httpx.Client, httpx.Client, str]:
     )
     assert joined.status_code == 303
     return lead, partner, team
-
-
-def _refused(url: str, headers: dict[str, str]) -> bool:
-    async def attempt() -> bool:
-        try:
-            async with websockets.connect(url, additional_headers=headers):
-                return False
-        except InvalidStatus as refusal:
-            return refusal.response.status_code == 403
-
-    return asyncio.run(attempt())
 
 
 def watch_membership_end(
@@ -98,7 +87,7 @@ def test_a_removed_firms_socket_closes_and_stays_closed(fresh_server: str) -> No
     code, took, lead_open = watch_membership_end(url, partner_headers, lead_headers, remove)
     assert code == ACCESS_ENDED and took < WITHIN
     assert lead_open  # the lead's socket still stands
-    assert _refused(url, partner_headers)
+    assert refused(url, partner_headers)
 
 
 def test_a_firm_that_leaves_stops_hearing_the_joint_bid(fresh_server: str) -> None:
@@ -115,4 +104,4 @@ def test_a_firm_that_leaves_stops_hearing_the_joint_bid(fresh_server: str) -> No
     code, took, lead_open = watch_membership_end(url, partner_headers, lead_headers, leave)
     assert code == ACCESS_ENDED and took < WITHIN
     assert lead_open
-    assert _refused(url, partner_headers)
+    assert refused(url, partner_headers)
